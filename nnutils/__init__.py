@@ -1,0 +1,1 @@
+"""Helpers for the course: data, plots, reference solutions and graded checks."""

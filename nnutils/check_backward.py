@@ -1,0 +1,1 @@
+"""Checks of the backward exercises (filled in with their lesson)."""

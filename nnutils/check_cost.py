@@ -1,0 +1,1 @@
+"""Checks of the cost exercises (filled in with their lesson)."""

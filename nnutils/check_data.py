@@ -1,0 +1,1 @@
+"""Checks of the data exercises (filled in with their lesson)."""

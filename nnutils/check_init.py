@@ -1,0 +1,110 @@
+"""Checks of lesson 02: initialize_parameters, initialize_parameters_deep."""
+
+import numpy as np
+
+from .checks import Mistake, call, exercise, expect_keys, shape_sentence
+
+
+def _expect_weights(W, shape, name, n_prev, case):
+    """Shape, float dtype, not zero, rows not identical, small scale."""
+    if not isinstance(W, np.ndarray):
+        raise Mistake(f"{name} should be a NumPy array, got {type(W).__name__}.", case)
+    if W.shape != shape:
+        raise Mistake(shape_sentence(name, W.shape, shape), case)
+    if W.dtype.kind != "f":
+        raise Mistake(f"{name} should hold floats, got dtype {W.dtype}.", case)
+    if not np.any(W):
+        raise Mistake(
+            f"{name} is all zeros: every unit of the layer would compute, and learn, the same "
+            "thing. Draw small random values instead (for example rng.standard_normal(...) * 0.01).",
+            case,
+        )
+    if shape[0] > 1 and np.all(W == W[:1]):
+        raise Mistake(
+            f"all rows of {name} are identical, so all units of the layer stay identical "
+            "while training. Each weight needs its own random draw.",
+            case,
+        )
+    if shape[0] * shape[1] > 1 and np.all(W == W.flat[0]):
+        raise Mistake(f"every entry of {name} is the same number; draw them at random.", case)
+    limit = max(0.1, 2 * np.sqrt(2.0 / n_prev))
+    if W.std() > limit:
+        raise Mistake(
+            f"the weights in {name} are too large (standard deviation {W.std():.3g} for "
+            f"{n_prev} inputs): large weights saturate activations and slow learning. "
+            "Scale the random values, e.g. by 0.01.",
+            case,
+        )
+
+
+def _expect_bias(b, n, name, case):
+    """Shape (n, 1), float, zero."""
+    if not isinstance(b, np.ndarray):
+        raise Mistake(f"{name} should be a NumPy array, got {type(b).__name__}.", case)
+    if b.shape != (n, 1):
+        raise Mistake(shape_sentence(name, b.shape, (n, 1)), case)
+    if b.dtype.kind != "f":
+        raise Mistake(
+            f"{name} should hold floats (np.zeros gives them), got dtype {b.dtype}.", case
+        )
+    if np.any(b):
+        raise Mistake(f"{name} should start at zero; only the weights need randomness.", case)
+
+
+def _expect_uses_rng(candidate, name, args, case):
+    """Same seed gives the same parameters; different seeds give different ones."""
+    first = call(candidate, name, *args, 7)
+    again = call(candidate, name, *args, 7)
+    other = call(candidate, name, *args, 8)
+    same_seed = all(np.array_equal(first[k], again[k]) for k in first)
+    new_seed = any(not np.array_equal(first[k], other[k]) for k in first if k.startswith("W"))
+    if not (same_seed and new_seed):
+        raise Mistake(
+            "the weights do not come from the `rng` argument: draw them with "
+            "`rng.standard_normal(...)` so that a seed reproduces them "
+            "(np.random.randn or a fixed np.random.seed ignores the seed you are given).",
+            case,
+        )
+
+
+@exercise("initialize_parameters")
+def _initialize_parameters(candidate, rng):
+    sizes = [(2, 4, 1), (3, 1, 1)]
+    sizes += [tuple(int(n) for n in rng.integers(1, 9, size=3)) for _ in range(2)]
+    sizes.append((int(rng.integers(40, 80)), int(rng.integers(10, 30)), 1))
+    for n_x, n_h, n_y in sizes:
+        case = f"with n_x={n_x}, n_h={n_h}, n_y={n_y}."
+        parameters = call(candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6)))
+        expect_keys(parameters, ["W1", "b1", "W2", "b2"], "the returned dict", case)
+        _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case)
+        _expect_bias(parameters["b1"], n_h, "b1", case)
+        _expect_weights(parameters["W2"], (n_y, n_h), "W2", n_h, case)
+        _expect_bias(parameters["b2"], n_y, "b2", case)
+        _expect_uses_rng(candidate, "initialize_parameters", (n_x, n_h, n_y), case)
+    return len(sizes)
+
+
+@exercise("initialize_parameters_deep")
+def _initialize_parameters_deep(candidate, rng):
+    dims_list = [[2, 4, 1], [5, 4, 3, 1]]
+    dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
+    dims_list.append([int(rng.integers(60, 120)), int(rng.integers(20, 40)), 7, 1])
+    for dims in dims_list:
+        case = f"with layer_dims={dims}."
+        L = len(dims) - 1
+        parameters = call(
+            candidate, "initialize_parameters_deep", list(dims), int(rng.integers(1e6))
+        )
+        keys = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+        if isinstance(parameters, dict) and set(parameters) == set(keys[:-2]):
+            raise Mistake(
+                f"the last layer is missing (no W{L}, b{L}): with L = len(layer_dims) - 1 layers, "
+                "loop over l = 1 .. L, i.e. range(1, len(layer_dims)).",
+                case,
+            )
+        expect_keys(parameters, keys, "the returned dict", case)
+        for l in range(1, L + 1):
+            _expect_weights(parameters[f"W{l}"], (dims[l], dims[l - 1]), f"W{l}", dims[l - 1], case)
+            _expect_bias(parameters[f"b{l}"], dims[l], f"b{l}", case)
+        _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
+    return len(dims_list)

@@ -1,0 +1,1 @@
+"""Checks of the model exercises (filled in with their lesson)."""

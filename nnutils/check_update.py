@@ -1,0 +1,1 @@
+"""Checks of the update exercises (filled in with their lesson)."""

@@ -46,21 +46,17 @@ def test_notebook_is_stripped(path):
 
 @pytest.mark.parametrize(("solution", "learner"), LESSONS, ids=IDS)
 def test_learner_notebook_has_no_solution(solution, learner):
-    solution_nb = nbformat.read(solution, as_version=4)
-    learner_nb = nbformat.read(learner, as_version=4)
-    text = "\n".join(cell.source for cell in learner_nb.cells)
-    assert BEGIN not in text and END not in text
-    for cell in solution_nb.cells:
-        for region in re.findall(rf"{BEGIN}\n(.*?)\n\s*{END}", cell.source, flags=re.S):
-            body = [
-                line.strip()
-                for line in region.split("\n")
-                if line.strip() and not line.strip().startswith("#")
-            ]
+    learner_lines = {
+        line.strip()
+        for cell in nbformat.read(learner, as_version=4).cells
+        for line in cell.source.split("\n")
+    }
+    assert not {BEGIN, END} & learner_lines, f"{learner.name} contains solution markers"
+    for cell in nbformat.read(solution, as_version=4).cells:
+        for region in re.findall(rf"{BEGIN}\n(.*?)\n[ \t]*{END}", cell.source, flags=re.S):
+            code = {line.strip() for line in region.split("\n")}
             leaked = [
-                line
-                for line in body
-                if len(line) > 12 and line in text.split("\n") or f" {line}" in text
+                line for line in code & learner_lines if len(line) > 20 and not line.startswith("#")
             ]
             assert not leaked, f"{learner.name} contains solution lines: {leaked[:3]}"
 

@@ -152,6 +152,14 @@ def compute_cost_categorical(AL, Y):
     return float(-_xlogy(Y, AL).sum() / m)
 
 
+def one_hot(labels, C, dtype=np.float64):
+    """One-hot columns (C, m) for integer labels of shape (1, m) or (m,)."""
+    labels = np.asarray(labels).ravel()
+    Y = np.zeros((C, labels.size), dtype=dtype)
+    Y[labels, np.arange(labels.size)] = 1
+    return Y
+
+
 # --- 05 backward propagation ----------------------------------------------------
 
 
@@ -184,55 +192,74 @@ ACTIVATION_BACKWARDS = {
 }
 
 
-def linear_backward(dZ, cache):
+def linear_backward(dZ, cache, input_gradient=True):
     """Gradients of the linear step from dZ (n, m) and cache (A_prev, W, b).
 
     Returns dA_prev (n_prev, m) = W^T dZ, dW (n, n_prev) = dZ A_prev^T / m,
-    db (n, 1) = row sums of dZ / m.
+    db (n, 1) = row sums of dZ / m. With ``input_gradient=False`` dA_prev is
+    None: the first layer needs no gradient for the data, and skipping it saves
+    the largest matrix product of the backward pass.
     """
     A_prev, W, _ = cache
-    m = A_prev.shape[1]
-    dW = dZ @ A_prev.T
-    dW /= m
-    db = dZ.sum(axis=1, keepdims=True)
-    db /= m
-    dA_prev = W.T @ dZ
+    dZ_mean = dZ / A_prev.shape[1]  # dividing the small dZ by m costs less than dividing dW
+    dW = dZ_mean @ A_prev.T
+    db = dZ_mean.sum(axis=1, keepdims=True)
+    dA_prev = W.T @ dZ if input_gradient else None
     return dA_prev, dW, db
 
 
-def linear_activation_backward(dA, cache, activation):
+def linear_activation_backward(dA, cache, activation, input_gradient=True):
     """Backward through one layer: returns (dA_prev, dW, db)."""
     linear_cache, Z = cache
     dZ = ACTIVATION_BACKWARDS[activation](dA, Z)
-    return linear_backward(dZ, linear_cache)
+    return linear_backward(dZ, linear_cache, input_gradient)
 
 
-def L_model_backward(AL, Y, caches):
+def L_model_backward(AL, Y, caches, input_gradient=True):
     """Gradients of the cross-entropy cost for the L-layer model.
 
     The output layer uses dZL = AL - Y, which holds both for sigmoid with binary
     cross-entropy and for softmax with categorical cross-entropy. Returns a dict
-    with ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L.
+    with ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L (``dA0`` only with
+    ``input_gradient``, the default; training does not need it).
     """
     L = len(caches)
     grads = {}
     dZ = AL - np.asarray(Y, dtype=AL.dtype)
-    dA_prev, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, caches[L - 1].linear_cache)
-    grads[f"dA{L - 1}"] = dA_prev
+    linear_cache, _ = caches[L - 1]
+    dA_prev, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(
+        dZ, linear_cache, input_gradient or L > 1
+    )
     for l in range(L - 1, 0, -1):
+        grads[f"dA{l}"] = dA_prev
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
-            dA_prev, caches[l - 1], "relu"
+            dA_prev, caches[l - 1], "relu", input_gradient or l > 1
         )
-        grads[f"dA{l - 1}"] = dA_prev
+    if input_gradient:
+        grads["dA0"] = dA_prev
     return grads
 
 
 # --- 06 update ------------------------------------------------------------------
 
 
-def update_parameters(parameters, grads, learning_rate):
-    """One gradient-descent step: P - learning_rate * dP for every parameter; returns a new dict."""
-    return {key: P - learning_rate * grads[f"d{key}"] for key, P in parameters.items()}
+def _copied(arrays):
+    """A new dict holding copies of the arrays."""
+    return {key: value.copy() for key, value in arrays.items()}
+
+
+def update_parameters(parameters, grads, learning_rate, inplace=False):
+    """One gradient-descent step: P = P - learning_rate * dP for every parameter.
+
+    Returns a new dict; with ``inplace=True`` the arrays of ``parameters`` are
+    updated in place instead (what a training loop that owns them wants: no new
+    arrays each step).
+    """
+    if not inplace:
+        parameters = _copied(parameters)
+    for key, P in parameters.items():
+        P -= learning_rate * grads[f"d{key}"]
+    return parameters
 
 
 def random_mini_batches(X, Y, mini_batch_size=64, rng=None):
@@ -255,11 +282,19 @@ def initialize_velocity(parameters):
     return {f"d{key}": np.zeros_like(P) for key, P in parameters.items()}
 
 
-def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
-    """Momentum step: v = beta v + (1 - beta) dP; P = P - learning_rate v. Returns (parameters, v)."""
-    new_v = {key: beta * v[key] + (1 - beta) * grads[key] for key in v}
-    new_parameters = {key: P - learning_rate * new_v[f"d{key}"] for key, P in parameters.items()}
-    return new_parameters, new_v
+def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate, inplace=False):
+    """Momentum step: v = beta v + (1 - beta) dP, then P = P - learning_rate v.
+
+    Returns (parameters, v), new dicts unless ``inplace=True``.
+    """
+    if not inplace:
+        parameters, v = _copied(parameters), _copied(v)
+    for key, P in parameters.items():
+        velocity = v[f"d{key}"]
+        velocity *= beta
+        velocity += (1 - beta) * grads[f"d{key}"]
+        P -= learning_rate * velocity
+    return parameters, v
 
 
 def initialize_adam(parameters):
@@ -268,17 +303,36 @@ def initialize_adam(parameters):
 
 
 def update_parameters_with_adam(
-    parameters, grads, v, s, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8
+    parameters,
+    grads,
+    v,
+    s,
+    t,
+    learning_rate=0.001,
+    beta1=0.9,
+    beta2=0.999,
+    epsilon=1e-8,
+    inplace=False,
 ):
-    """Adam step number ``t`` (counting from 1) with bias-corrected moments. Returns (parameters, v, s)."""
-    new_v = {key: beta1 * v[key] + (1 - beta1) * grads[key] for key in v}
-    new_s = {key: beta2 * s[key] + (1 - beta2) * grads[key] ** 2 for key in s}
-    new_parameters = {}
+    """Adam step number ``t`` (counting from 1) with bias-corrected moments.
+
+    v = beta1 v + (1 - beta1) dP; s = beta2 s + (1 - beta2) dP^2;
+    P = P - learning_rate v_hat / (sqrt(s_hat) + epsilon) with v_hat = v / (1 - beta1^t),
+    s_hat = s / (1 - beta2^t). Returns (parameters, v, s), new dicts unless ``inplace=True``.
+    """
+    if not inplace:
+        parameters, v, s = _copied(parameters), _copied(v), _copied(s)
     for key, P in parameters.items():
-        v_hat = new_v[f"d{key}"] / (1 - beta1**t)
-        s_hat = new_s[f"d{key}"] / (1 - beta2**t)
-        new_parameters[key] = P - learning_rate * v_hat / (np.sqrt(s_hat) + epsilon)
-    return new_parameters, new_v, new_s
+        dP = grads[f"d{key}"]
+        first, second = v[f"d{key}"], s[f"d{key}"]
+        first *= beta1
+        first += (1 - beta1) * dP
+        second *= beta2
+        second += (1 - beta2) * dP**2
+        v_hat = first / (1 - beta1**t)
+        s_hat = second / (1 - beta2**t)
+        P -= learning_rate * v_hat / (np.sqrt(s_hat) + epsilon)
+    return parameters, v, s
 
 
 # --- 07 full model ----------------------------------------------------------------
@@ -288,3 +342,104 @@ def predict(X, parameters):
     """Labels 0/1 of shape (1, m): 1 where the L-layer model's output exceeds 0.5."""
     AL, _ = L_model_forward(X, parameters)
     return (AL > 0.5).astype(int)
+
+
+def compute_cost_with_regularization(AL, Y, parameters, lambd):
+    """Cross-entropy of AL (1, m) against Y (1, m) plus lambd / (2 m) * sum of all ||W{l}||^2.
+
+    Biases are not penalised. Returns a Python float.
+    """
+    cost = compute_cost(AL, Y)
+    if not lambd:
+        return cost
+    m = Y.shape[1]
+    squares = sum(float(np.sum(np.square(P))) for key, P in parameters.items() if key[0] == "W")
+    return cost + lambd / (2 * m) * squares
+
+
+def L_model_backward_with_regularization(AL, Y, caches, lambd):
+    """``L_model_backward`` with the L2 term: dW{l} gains (lambd / m) W{l}; db{l} is unchanged."""
+    grads = L_model_backward(AL, Y, caches)
+    if lambd:
+        m = Y.shape[1]
+        for l, ((_, W, _), _) in enumerate(caches, start=1):
+            grads[f"dW{l}"] += (lambd / m) * W
+    return grads
+
+
+def _iterations(num_iterations, progress):
+    """range(num_iterations); with ``progress``, a tqdm.auto bar shown once a run passes a second."""
+    if not progress:
+        return range(num_iterations)
+    from tqdm.auto import trange
+
+    return trange(num_iterations, delay=1.0, desc="training", leave=False)
+
+
+def gradient_descent(
+    X, Y, parameters, learning_rate, num_iterations, print_cost=False, lambd=0.0, progress=True
+):
+    """Batch gradient descent on the L-layer model from ``parameters``; returns (parameters, costs).
+
+    ``costs[i]`` is the cost (with the L2 term when ``lambd`` > 0) computed in
+    iteration i, before that iteration's update.
+    """
+    costs = []
+    for i in _iterations(num_iterations, progress):
+        AL, caches = L_model_forward(X, parameters)
+        costs.append(compute_cost_with_regularization(AL, Y, parameters, lambd))
+        grads = L_model_backward_with_regularization(AL, Y, caches, lambd)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if print_cost and (i % 100 == 0 or i == num_iterations - 1):
+            print(f"Cost after iteration {i}: {costs[-1]:.6f}")
+    return parameters, costs
+
+
+def two_layer_model(
+    X,
+    Y,
+    layers_dims,
+    learning_rate=0.0075,
+    num_iterations=3000,
+    print_cost=False,
+    rng=None,
+    progress=True,
+):
+    """Train LINEAR->RELU->LINEAR->SIGMOID, layers_dims = (n_x, n_h, n_y); returns (parameters, costs).
+
+    Starts from ``initialize_parameters(n_x, n_h, n_y, rng)`` (weights 0.01 N(0, 1));
+    ``costs`` holds one cost per iteration.
+    """
+    n_x, n_h, n_y = layers_dims
+    parameters = initialize_parameters(n_x, n_h, n_y, rng)
+    return gradient_descent(
+        X, Y, parameters, learning_rate, num_iterations, print_cost, progress=progress
+    )
+
+
+def L_layer_model(
+    X,
+    Y,
+    layers_dims,
+    learning_rate=0.0075,
+    num_iterations=3000,
+    print_cost=False,
+    rng=None,
+    lambd=0.0,
+    progress=True,
+):
+    """Train [LINEAR->RELU] x (L-1) -> LINEAR->SIGMOID; returns (parameters, costs).
+
+    Starts from ``initialize_parameters_deep(layers_dims, rng)`` (He); ``lambd``
+    adds L2 regularisation; ``costs`` holds one cost per iteration.
+    """
+    parameters = initialize_parameters_deep(layers_dims, rng)
+    return gradient_descent(
+        X, Y, parameters, learning_rate, num_iterations, print_cost, lambd, progress
+    )
+
+
+def predict_classes(X, parameters):
+    """Class labels (1, m): the most probable class of the softmax model for each column of X."""
+    AL, _ = L_model_forward(X, parameters, output_activation="softmax")
+    return AL.argmax(axis=0, keepdims=True)

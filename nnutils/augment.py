@@ -1,0 +1,30 @@
+"""Data augmentation for image batches stored as rows: random horizontal flips and crops."""
+
+import numpy as np
+
+
+def flip_and_crop(batch, rng, shape=(3, 32, 32), pad=4):
+    """Randomly flip and shift images; returns a new (B, C*H*W) array, ``batch`` unchanged.
+
+    ``batch`` holds one image per row, channel-major (C, H, W) as in CIFAR-10.
+    Each image is mirrored left-right with probability 1/2 and cropped at a
+    random offset from a copy zero-padded by ``pad`` pixels (zero is the mean
+    of standardised data). One gather does it all, no Python loop over images.
+    """
+    B = batch.shape[0]
+    C, H, W = shape
+    images = batch.reshape(B, C, H, W)
+    padded = np.zeros((B, C, H + 2 * pad, W + 2 * pad), dtype=batch.dtype)
+    padded[:, :, pad : pad + H, pad : pad + W] = images
+    dy, dx = rng.integers(0, 2 * pad + 1, size=(2, B))
+    columns = np.arange(W)
+    flip = rng.random(B) < 0.5
+    columns = np.where(flip[:, None], W - 1 - columns, columns) + dx[:, None]  # (B, W)
+    rows = np.arange(H) + dy[:, None]  # (B, H)
+    out = padded[
+        np.arange(B)[:, None, None, None],
+        np.arange(C)[None, :, None, None],
+        rows[:, None, :, None],
+        columns[:, None, None, :],
+    ]
+    return out.reshape(B, C * H * W)

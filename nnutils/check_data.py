@@ -1,1 +1,131 @@
-"""Checks of the data exercises (filled in with their lesson)."""
+"""Checks of lesson 01: the shapes of a data set, and an example as a column.
+
+Both are value exercises on the flower data of the lesson, ``load_planar()``,
+which the checkers load themselves (it is deterministic).
+"""
+
+import numpy as np
+
+from .checks import Mistake, exercise, expect_array
+from .data import load_planar
+
+
+def expect_keywords(values, names, exercise_id):
+    """Raise a ``Mistake`` unless the keyword ``values`` are exactly ``names``."""
+    missing = [name for name in names if name not in values]
+    extra = [name for name in values if name not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing)}")
+        if extra:
+            parts.append(f"unexpected {', '.join(extra)}")
+        call = ", ".join(f"{name}={name}" for name in names)
+        raise Mistake(
+            f'{" and ".join(parts)}: write check("{exercise_id}", {call}).',
+        )
+
+
+def _is_integer(value):
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _as_shape(value, name, source):
+    """``value`` as a tuple of ints, or a ``Mistake`` saying a shape is expected."""
+    if isinstance(value, np.ndarray):
+        raise Mistake(
+            f"{name} is an array of shape {value.shape}, not a shape: use {source}.shape."
+        )
+    if not isinstance(value, tuple | list) or not all(_is_integer(n) for n in value):
+        raise Mistake(
+            f"{name} should be a shape, a tuple of integers like (rows, columns); "
+            f"got {value!r}: use {source}.shape."
+        )
+    return tuple(int(n) for n in value)
+
+
+def _expect_shape(value, expected, name, source, mistakes):
+    """``value`` must equal the shape ``expected``; ``mistakes`` maps wrong shapes to sentences."""
+    got = _as_shape(value, name, source)
+    if got in mistakes:
+        raise Mistake(f"{name} is {got}: {mistakes[got]}")
+    if got != expected:
+        raise Mistake(f"{name} is {got}, expected {expected}: use {source}.shape.")
+
+
+@exercise("dataset_shapes")
+def _dataset_shapes(values, rng):
+    expect_keywords(values, ["shape_X", "shape_Y", "m"], "dataset_shapes")
+    X, Y = load_planar()
+    (n_x, m), n_y = X.shape, Y.shape[0]
+    columns = "examples are columns"
+    _expect_shape(
+        values["shape_X"],
+        X.shape,
+        "shape_X",
+        "X",
+        {(m, n_x): f"{columns}, so X has n_x = {n_x} rows (features) and m = {m} columns."},
+    )
+    _expect_shape(
+        values["shape_Y"],
+        Y.shape,
+        "shape_Y",
+        "Y",
+        {
+            (m, n_y): f"{columns}, so Y is one row of {m} labels, shape ({n_y}, {m}).",
+            (m,): f"Y keeps its row dimension: it is a matrix of shape ({n_y}, {m}).",
+        },
+    )
+    got = values["m"]
+    if not _is_integer(got):
+        raise Mistake(f"m should be an integer, got {got!r}: use X.shape[1].")
+    wrong = {
+        n_x: f"m = {n_x} is the number of rows of X, the features; "
+        "the examples are the columns: X.shape[1].",
+        X.size: f"m = {X.size} is X.size, the number of entries (n_x * m): use X.shape[1].",
+    }
+    if got != m:
+        raise Mistake(wrong.get(int(got), f"m is {got}, expected {m}: use X.shape[1]."))
+    return 3
+
+
+@exercise("column_example")
+def _column_example(values, rng):
+    expect_keywords(values, ["i", "x_i", "y_i"], "column_example")
+    X, Y = load_planar()
+    i = values["i"]
+    if not _is_integer(i) or not -X.shape[1] <= i < X.shape[1]:
+        raise Mistake(f"i should be an index between 0 and {X.shape[1] - 1}, got {i!r}.")
+    case = f"with i = {i}."
+    column = "example i is column i of X, a (2, 1) column: X[:, [i]] or X[:, i:i+1]"
+    mistakes = [
+        (f"x_i has shape (2,): X[:, i] drops the column dimension; {column}.", X[:, i]),
+        (f"x_i is a row of shape (1, 2); {column}.", X[:, i].reshape(1, -1)),
+        (f"x_i is example {i + 1}, the next one: {column}.", X[:, [(i + 1) % X.shape[1]]]),
+        (f"x_i is example {i - 1}: Python counts from 0, and {column}.", X[:, [i - 1]]),
+    ]
+    if 0 <= i < X.shape[0]:
+        row = f"x_i is row {i} of X: one feature of every example; {column}."
+        mistakes += [(row, X[i]), (row, X[[i]])]
+    if values["x_i"] is None:
+        raise Mistake("x_i is None: give it the column of example i.", case)
+    expect_array(values["x_i"], X[:, [i]], "x_i", mistakes, case)
+    _expect_label(values["y_i"], int(Y[0, i]), case)
+    return 2
+
+
+def _expect_label(y_i, label, case):
+    """``y_i`` must be the number ``label`` (a size-1 array such as Y[:, i] is accepted)."""
+    if y_i is None:
+        raise Mistake("y_i is None: give it the label of example i.", case)
+    try:
+        y = np.asarray(y_i, dtype=float)
+    except (TypeError, ValueError):
+        raise Mistake(f"y_i should be a number, got {type(y_i).__name__}.", case) from None
+    if y.size != 1:
+        raise Mistake(
+            f"y_i holds {y.size} labels; it should be the label of example i only: Y[0, i].",
+            case,
+        )
+    if y.item() != label:
+        raise Mistake(f"y_i is {y.item():g}, but example i has label {label}: Y[0, i].", case)

@@ -5,34 +5,57 @@ import numpy as np
 from .checks import Mistake, call, exercise, expect_keys, shape_sentence
 
 
-def _expect_weights(W, shape, name, n_prev, case):
-    """Shape, float dtype, not zero, rows not identical, small scale."""
+def _call(candidate, name, *args):
+    """``call``, with a hint for the commonest error: a shape given as several arguments."""
+    try:
+        return call(candidate, name, *args)
+    except Mistake as mistake:
+        if "as a data type" in mistake.sentence:
+            raise Mistake(
+                f"{mistake.sentence}: a shape is ONE tuple, as in np.zeros((n, 1)) and "
+                "rng.standard_normal((n, n_prev)); np.zeros(n, 1) reads the 1 as a dtype.",
+                *mistake.details,
+            ) from None
+        raise
+
+
+def _expect_weights(W, shape, name, n_prev, case, scale_hint):
+    """Shape, float dtype, not zero, rows not identical, not too large."""
     if not isinstance(W, np.ndarray):
         raise Mistake(f"{name} should be a NumPy array, got {type(W).__name__}.", case)
+    if W.shape != shape and W.shape == shape[::-1]:
+        raise Mistake(
+            f"{name} has shape {W.shape}, expected {shape}: it is transposed. A weight matrix has "
+            "one row per unit of its layer and one column per input: (n_l, n_{l-1}).",
+            case,
+        )
     if W.shape != shape:
         raise Mistake(shape_sentence(name, W.shape, shape), case)
     if W.dtype.kind != "f":
         raise Mistake(f"{name} should hold floats, got dtype {W.dtype}.", case)
+    if not np.isfinite(W).all():
+        raise Mistake(f"{name} contains NaN or infinite values.", case)
     if not np.any(W):
         raise Mistake(
             f"{name} is all zeros: every unit of the layer would compute, and learn, the same "
-            "thing. Draw small random values instead (for example rng.standard_normal(...) * 0.01).",
+            f"thing. Draw random values instead: rng.standard_normal({shape}) {scale_hint}.",
             case,
         )
     if shape[0] > 1 and np.all(W == W[:1]):
         raise Mistake(
             f"all rows of {name} are identical, so all units of the layer stay identical "
-            "while training. Each weight needs its own random draw.",
+            "while training. Each weight needs its own random draw: draw the whole matrix "
+            f"at once, rng.standard_normal({shape}).",
             case,
         )
-    if shape[0] * shape[1] > 1 and np.all(W == W.flat[0]):
+    if W.size > 1 and np.all(W == W.flat[0]):
         raise Mistake(f"every entry of {name} is the same number; draw them at random.", case)
-    limit = max(0.1, 2 * np.sqrt(2.0 / n_prev))
+    limit = max(0.1, 3 * np.sqrt(2.0 / n_prev))  # three times He: tiny samples stay below it
     if W.std() > limit:
         raise Mistake(
             f"the weights in {name} are too large (standard deviation {W.std():.3g} for "
-            f"{n_prev} inputs): large weights saturate activations and slow learning. "
-            "Scale the random values, e.g. by 0.01.",
+            f"{n_prev} inputs): large weights make the signal grow layer after layer and "
+            f"saturate the activations. Scale them: rng.standard_normal({shape}) {scale_hint}.",
             case,
         )
 
@@ -40,9 +63,16 @@ def _expect_weights(W, shape, name, n_prev, case):
 def _expect_bias(b, n, name, case):
     """Shape (n, 1), float, zero."""
     if not isinstance(b, np.ndarray):
-        raise Mistake(f"{name} should be a NumPy array, got {type(b).__name__}.", case)
+        raise Mistake(
+            f"{name} should be a NumPy array, got {type(b).__name__}: use np.zeros(({n}, 1)).",
+            case,
+        )
     if b.shape != (n, 1):
-        raise Mistake(shape_sentence(name, b.shape, (n, 1)), case)
+        raise Mistake(
+            f"{name} has shape {b.shape}, expected ({n}, 1): a bias is a column with one entry "
+            f"per unit of the layer, np.zeros(({n}, 1)).",
+            case,
+        )
     if b.dtype.kind != "f":
         raise Mistake(
             f"{name} should hold floats (np.zeros gives them), got dtype {b.dtype}.", case
@@ -52,10 +82,10 @@ def _expect_bias(b, n, name, case):
 
 
 def _expect_uses_rng(candidate, name, args, case):
-    """Same seed gives the same parameters; different seeds give different ones."""
-    first = call(candidate, name, *args, 7)
-    again = call(candidate, name, *args, 7)
-    other = call(candidate, name, *args, 8)
+    """Same seed gives the same parameters; different seeds give different weights."""
+    first = _call(candidate, name, *args, 7)
+    again = _call(candidate, name, *args, 7)
+    other = _call(candidate, name, *args, 8)
     same_seed = all(np.array_equal(first[k], again[k]) for k in first)
     new_seed = any(not np.array_equal(first[k], other[k]) for k in first if k.startswith("W"))
     if not (same_seed and new_seed):
@@ -72,16 +102,38 @@ def _initialize_parameters(candidate, rng):
     sizes = [(2, 4, 1), (3, 1, 1)]
     sizes += [tuple(int(n) for n in rng.integers(1, 9, size=3)) for _ in range(2)]
     sizes.append((int(rng.integers(40, 80)), int(rng.integers(10, 30)), 1))
+    hint = "* 0.01"
     for n_x, n_h, n_y in sizes:
         case = f"with n_x={n_x}, n_h={n_h}, n_y={n_y}."
-        parameters = call(candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6)))
+        parameters = _call(
+            candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6))
+        )
         expect_keys(parameters, ["W1", "b1", "W2", "b2"], "the returned dict", case)
-        _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case)
+        _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case, hint)
         _expect_bias(parameters["b1"], n_h, "b1", case)
-        _expect_weights(parameters["W2"], (n_y, n_h), "W2", n_h, case)
+        _expect_weights(parameters["W2"], (n_y, n_h), "W2", n_h, case, hint)
         _expect_bias(parameters["b2"], n_y, "b2", case)
         _expect_uses_rng(candidate, "initialize_parameters", (n_x, n_h, n_y), case)
     return len(sizes)
+
+
+def _expect_layer_keys(parameters, L, case):
+    """Keys W1, b1, ..., WL, bL, with a diagnosis for a layer too few or numbering from 0."""
+    keys = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+    if isinstance(parameters, dict) and set(parameters) == set(keys[:-2]):
+        raise Mistake(
+            f"the last layer is missing (no W{L}, b{L}): with L = len(layer_dims) - 1 layers, "
+            "loop over l = 1 .. L, i.e. range(1, len(layer_dims)).",
+            case,
+        )
+    if isinstance(parameters, dict) and "W0" in parameters:
+        raise Mistake(
+            "there is a W0: layers are numbered from 1 (W1 connects the input to the first "
+            "layer, with shape (layer_dims[1], layer_dims[0])), so loop over "
+            "range(1, len(layer_dims)).",
+            case,
+        )
+    expect_keys(parameters, keys, "the returned dict", case)
 
 
 @exercise("initialize_parameters_deep")
@@ -89,22 +141,17 @@ def _initialize_parameters_deep(candidate, rng):
     dims_list = [[2, 4, 1], [5, 4, 3, 1]]
     dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
     dims_list.append([int(rng.integers(60, 120)), int(rng.integers(20, 40)), 7, 1])
+    hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialisation)"
     for dims in dims_list:
         case = f"with layer_dims={dims}."
         L = len(dims) - 1
-        parameters = call(
+        parameters = _call(
             candidate, "initialize_parameters_deep", list(dims), int(rng.integers(1e6))
         )
-        keys = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
-        if isinstance(parameters, dict) and set(parameters) == set(keys[:-2]):
-            raise Mistake(
-                f"the last layer is missing (no W{L}, b{L}): with L = len(layer_dims) - 1 layers, "
-                "loop over l = 1 .. L, i.e. range(1, len(layer_dims)).",
-                case,
-            )
-        expect_keys(parameters, keys, "the returned dict", case)
+        _expect_layer_keys(parameters, L, case)
         for l in range(1, L + 1):
-            _expect_weights(parameters[f"W{l}"], (dims[l], dims[l - 1]), f"W{l}", dims[l - 1], case)
-            _expect_bias(parameters[f"b{l}"], dims[l], f"b{l}", case)
+            n, n_prev = dims[l], dims[l - 1]
+            _expect_weights(parameters[f"W{l}"], (n, n_prev), f"W{l}", n_prev, case, hint)
+            _expect_bias(parameters[f"b{l}"], n, f"b{l}", case)
         _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
     return len(dims_list)

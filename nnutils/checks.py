@@ -361,9 +361,11 @@ def expect_float(got, expected, what, mistakes=(), case=""):
     if isinstance(got, np.ndarray) and got.size == 1 and got.ndim > 0:
         raise Mistake(
             f"{what} should be a number, got an array of shape {got.shape}: "
-            "turn it into a float (for example with float(...) or np.squeeze).",
+            "turn it into one (for example with .item() or np.squeeze).",
             case,
         )
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        got = got[()]
     if not isinstance(got, float | int | np.floating | np.integer) or isinstance(got, bool):
         raise Mistake(f"{what} should be a number, got {type(got).__name__}.", case)
     for sentence, wrong in mistakes:

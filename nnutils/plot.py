@@ -72,3 +72,279 @@ def plot_learning_curves(curves, ax=None, xlabel="iteration", ylabel="cost", tit
         ax.set_title(title)
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_gradient_check(report, ax=None, title=None, great=1e-7, suspicious=1e-3):
+    """Bar chart, on a log scale, of a per-parameter gradient check ``{"W1": difference, ...}``.
+
+    Bars are green below ``great``, orange up to ``suspicious`` and red above it.
+    """
+    ax = _axes(ax, figsize=(6, 3))
+    names = list(report)
+    values = np.maximum(np.array([report[k] for k in names], dtype=float), 1e-16)
+    colours = [
+        "#1a7f37" if v < great else "#d4a017" if v < suspicious else "#cf222e" for v in values
+    ]
+    ax.bar(names, values, color=colours)
+    ax.set_yscale("log")
+    ax.set_ylim(min(1e-12, values.min() / 3), max(1.0, values.max() * 3))
+    for level, text in ((great, "great"), (suspicious, "likely a bug")):
+        ax.axhline(level, color="0.4", lw=0.8, ls="--")
+        ax.annotate(
+            text,
+            (1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+            color="0.3",
+        )
+    ax.set_ylabel("relative difference")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_activation_functions(functions, z=None, axes=None):
+    """One panel per activation: g(z) and its slope g'(z) (central differences).
+
+    ``functions`` maps a label to an elementwise function of an array; ``z`` is
+    the grid (default: 400 points on [-4, 4], none exactly at 0). Returns the axes.
+    """
+    z = np.linspace(-4, 4, 400) if z is None else np.asarray(z, dtype=float)
+    if axes is None:
+        _, axes = plt.subplots(1, len(functions), figsize=(3 * len(functions), 2.8), sharex=True)
+    for ax, (label, g) in zip(np.atleast_1d(axes), functions.items(), strict=True):
+        a = np.asarray(g(z.reshape(1, -1)), dtype=float).ravel()
+        ax.axhline(0, color="0.7", lw=0.8)
+        ax.axvline(0, color="0.7", lw=0.8)
+        ax.plot(z, a, lw=2, label="$g(z)$")
+        ax.plot(z, np.gradient(a, z), lw=1.5, ls="--", label="$g'(z)$")
+        ax.set_title(label)
+        ax.set_xlabel("$z$")
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(fontsize="small", loc="upper left")
+    return axes
+
+
+def plot_activation_stats(activations, ax=None, title=None):
+    """Standard deviation of each layer's activations, one line per setting, on a log scale.
+
+    ``activations`` maps a label to the activations [A1, ..., AL] of one forward pass
+    (arrays (n_l, m)). Zero has no place on a log scale: a setting whose activations
+    are all zero is marked "(all zero)" in the legend.
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    for label, layers in activations.items():
+        std = np.array([np.std(A, dtype=np.float64) for A in layers])
+        name = label if std.any() else f"{label} (all zero)"
+        layer = np.arange(1, len(std) + 1)
+        ax.plot(layer, np.where(std > 0, std, np.nan), marker="o", ms=4, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("layer")
+    ax.set_ylabel("std of the activations")
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_activation_histograms(layers, ax=None, title=None, bins=50):
+    """Histograms of log10 |a| over the nonzero activations of each layer in ``layers`` = [A1, ..., AL].
+
+    Layer 1 is drawn light, layer L dark: the histograms drift left when the signal
+    vanishes with depth and right when it explodes.
+    """
+    ax = _axes(ax)
+    colours = plt.cm.viridis(np.linspace(0.85, 0.0, len(layers)))
+    drawn = False
+    for l, (A, colour) in enumerate(zip(layers, colours, strict=True), start=1):
+        a = np.abs(np.asarray(A, dtype=np.float64)).ravel()
+        a = a[(a > 0) & np.isfinite(a)]
+        if a.size:
+            label = f"layer {l}" if l in (1, len(layers)) else None
+            ax.hist(
+                np.log10(a), bins=bins, histtype="step", color=colour, density=True, label=label
+            )
+            drawn = True
+    if drawn:
+        ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "all activations are 0", transform=ax.transAxes, ha="center")
+    ax.set_xlabel("$\\log_{10} |a|$")
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_optimisation_paths(
+    loss, paths, ax=None, title=None, extent=None, xlabel="$w$", ylabel="$b$"
+):
+    """Contours of a loss of two parameters, with the path each optimiser took across them.
+
+    ``loss(w, b)`` works elementwise on arrays; ``paths`` maps a label to the visited
+    points, an array (steps, 2). ``extent`` = (w_min, w_max, b_min, b_max) defaults to
+    a box around the finite points of every path.
+    """
+    ax = _axes(ax)
+    if extent is None:
+        points = np.concatenate([np.asarray(p, dtype=float) for p in paths.values()])
+        points = points[np.isfinite(points).all(axis=1)]
+        low, high = points.min(axis=0), points.max(axis=0)
+        pad = 0.1 * np.maximum(high - low, 1e-3)
+        extent = (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
+    w, b = np.meshgrid(np.linspace(*extent[:2], 200), np.linspace(*extent[2:], 200))
+    for label, path in paths.items():
+        path = np.asarray(path, dtype=float)
+        ax.plot(path[:, 0], path[:, 1], marker="o", ms=2.5, lw=1.2, label=label)
+    ax.contour(w, b, loss(w, b), levels=15, colors="0.6", linewidths=0.6)
+    ax.plot(path[:1, 0], path[:1, 1], "k*", ms=9, label="_start")
+    ax.set_xlim(extent[:2])
+    ax.set_ylim(extent[2:])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_example_loss(loss, ax=None, title=None, resolution=300):
+    """The loss of one example against its predicted probability a, for labels y = 0 and y = 1.
+
+    ``loss(a, y)`` returns the loss of a single prediction ``a`` in (0, 1) with label ``y``.
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    a = np.linspace(0.001, 0.999, resolution)
+    for y, colour in zip((0, 1), CLASS_COLOURS, strict=True):
+        ax.plot(a, [loss(value, y) for value in a], color=colour, label=f"y = {y}")
+    ax.set_ylim(0, 7)
+    ax.set_xlabel("predicted probability a = P(y = 1)")
+    ax.set_ylabel("loss of the example")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_class_probabilities(probabilities, class_names=None, label=None, ax=None, title=None):
+    """Bar chart of one example's class probabilities (C,); the true class ``label`` in red."""
+    ax = _axes(ax, figsize=(6, 3))
+    probabilities = np.asarray(probabilities, dtype=float).ravel()
+    names = class_names if class_names is not None else [str(k) for k in range(probabilities.size)]
+    colours = [CLASS_COLOURS[int(k == label)] for k in range(probabilities.size)]
+    ax.bar(np.arange(probabilities.size), probabilities, color=colours)
+    ax.set_xticks(np.arange(probabilities.size), names, rotation=45, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    if title:
+        ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def image_of(column, shape=(3, 32, 32)):
+    """One image column (C*H*W values, channel-major) as an (H, W, C) array in [0, 1] for imshow.
+
+    Values outside [0, 1] (standardised data) are rescaled by the image's own minimum and maximum.
+    """
+    image = np.asarray(column, dtype=np.float64).reshape(shape).transpose(1, 2, 0)
+    low, high = image.min(), image.max()
+    if low < 0 or high > 1:
+        image = (image - low) / max(high - low, 1e-12)
+    return image
+
+
+def _image_grid(count, ncols, size):
+    """A figure with ``count`` image axes in rows of ``ncols``, frames and ticks off."""
+    ncols = max(1, min(ncols, count))
+    nrows = max(1, -(-count // ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes.flat
+
+
+def show_images(X, labels, class_names, predicted=None, ncols=10, size=1.1, title=None):
+    """Show the images in the columns of X (3072, k), each titled with its class name.
+
+    ``labels`` (1, k) or (k,) are the true classes; with ``predicted`` the titles read
+    "predicted (true)", in red when the two differ. Returns the figure.
+    """
+    labels = np.ravel(labels)
+    guesses = labels if predicted is None else np.ravel(predicted)
+    fig, axes = _image_grid(labels.size, ncols, size)
+    for j, ax in zip(range(labels.size), axes, strict=False):
+        ax.imshow(image_of(X[:, j]), interpolation="nearest")
+        text = class_names[guesses[j]]
+        if predicted is not None:
+            text = f"{text}\n({class_names[labels[j]]})"
+        wrong = guesses[j] != labels[j]
+        ax.set_title(text, fontsize=7, color="#b2182b" if wrong else "black")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_class_samples(X, y, class_names, per_class=4, rng=None, size=1.0):
+    """A grid with one column per class holding ``per_class`` random images of that class.
+
+    X (3072, m), y (1, m). Returns the figure.
+    """
+    rng = np.random.default_rng(rng)
+    y = np.ravel(y)
+    C = len(class_names)
+    fig, axes = plt.subplots(per_class, C, figsize=(C * size, per_class * size), squeeze=False)
+    for c in range(C):
+        members = np.flatnonzero(y == c)
+        chosen = rng.choice(members, size=min(per_class, members.size), replace=False)
+        axes[0, c].set_title(class_names[c], fontsize=8)
+        for row in range(per_class):
+            ax = axes[row, c]
+            ax.axis("off")
+            if row < chosen.size:
+                ax.imshow(image_of(X[:, chosen[row]]), interpolation="nearest")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(M, class_names, ax=None, title=None):
+    """Heat map of a confusion matrix M (C, C): rows are true classes, columns predictions.
+
+    Each cell shows its count; its shade is the fraction of its row (the class's examples).
+    """
+    M = np.asarray(M)
+    ax = _axes(ax, figsize=(6, 5))
+    fractions = M / np.maximum(M.sum(axis=1, keepdims=True), 1)
+    ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
+    C = len(class_names)
+    for i in range(C):
+        for j in range(C):
+            colour = "white" if fractions[i, j] > 0.6 else "black"
+            ax.text(j, i, f"{M[i, j]:g}", ha="center", va="center", fontsize=7, color=colour)
+    ax.set_xticks(range(C), class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(C), class_names, fontsize=8)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def show_misclassified(X, y_true, y_pred, class_names, n=20, rng=None, ncols=10):
+    """Up to ``n`` random misclassified images among the columns of X (3072, m), titled
+    "predicted (true)". Returns the figure (None, with a message, when nothing is wrong)."""
+    y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
+    wrong = np.flatnonzero(y_true != y_pred)
+    if wrong.size == 0:
+        print("No misclassified image.")
+        return None
+    chosen = np.random.default_rng(rng).choice(wrong, size=min(n, wrong.size), replace=False)
+    return show_images(X[:, chosen], y_true[chosen], class_names, y_pred[chosen], ncols=ncols)

@@ -7,9 +7,8 @@ engine: float32 throughout, the data kept as rows so that a mini-batch is a
 contiguous block whose transpose is the (n_x, B) matrix the model expects
 (no copy), and no gradient computed for the input images.
 
-Recommended configuration (lesson 08's default): layer_dims [3072, 1024, 1024, 10],
-batch 256, momentum with learning rate 0.05 warmed up over 1 epoch then cosine
-decay, weight decay 5e-4, label smoothing 0.1, random flips and crops.
+``LESSON_CONFIG`` is lesson 08's default: the keyword arguments of
+``train_classifier`` for a 3072-1024-1024-10 network.
 """
 
 import math
@@ -22,6 +21,18 @@ from . import reference as ref
 from .augment import flip_and_crop
 
 OPTIMIZERS = ("gd", "momentum", "adam")
+
+LESSON_CONFIG = {
+    "layer_dims": [3072, 1024, 1024, 10],
+    "epochs": 30,
+    "batch_size": 256,
+    "optimizer": "momentum",
+    "learning_rate": 0.05,
+    "warmup_epochs": 1,
+    "weight_decay": 5e-4,
+    "label_smoothing": 0.1,
+    "augment": True,
+}
 
 
 def learning_rate_at(step, total_steps, warmup_steps, peak):

@@ -1,0 +1,294 @@
+"""The checks of lesson 02 accept correct initialisations and name the typical mistakes."""
+
+import numpy as np
+import pytest
+
+from nnutils import reference
+from nnutils.checks import run_check
+
+SEEDS = range(5)
+
+
+def two_layer(W1=None, b1=None, W2=None, b2=None):
+    """An initialize_parameters built from per-parameter makers (n_x, n_h, n_y, rng) -> array."""
+
+    def small(rows, cols):
+        return lambda n_x, n_h, n_y, rng: (
+            rng.standard_normal((rows(n_x, n_h, n_y), cols(n_x, n_h, n_y))) * 0.01
+        )
+
+    makers = {
+        "W1": W1 or small(lambda x, h, y: h, lambda x, h, y: x),
+        "b1": b1 or (lambda n_x, n_h, n_y, rng: np.zeros((n_h, 1))),
+        "W2": W2 or small(lambda x, h, y: y, lambda x, h, y: h),
+        "b2": b2 or (lambda n_x, n_h, n_y, rng: np.zeros((n_y, 1))),
+    }
+
+    def initialize_parameters(n_x, n_h, n_y, rng=None):
+        rng = np.random.default_rng(rng)
+        return {name: make(n_x, n_h, n_y, rng) for name, make in makers.items()}
+
+    return initialize_parameters
+
+
+def deep(W=None, b=None, layers=lambda L: range(1, L + 1)):
+    """An initialize_parameters_deep from makers W(n, n_prev, rng), b(n), over ``layers(L)``."""
+    W = W or (lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * np.sqrt(2 / n_prev))
+    b = b or (lambda n: np.zeros((n, 1)))
+
+    def initialize_parameters_deep(layer_dims, rng=None):
+        rng = np.random.default_rng(rng)
+        parameters = {}
+        for l in layers(len(layer_dims) - 1):
+            n, n_prev = layer_dims[l], layer_dims[l - 1]
+            parameters[f"W{l}"] = W(n, n_prev, rng)
+            parameters[f"b{l}"] = b(n)
+        return parameters
+
+    return initialize_parameters_deep
+
+
+def assert_fails(exercise_id, candidate, *words):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: a wrong answer passed"
+        text = " ".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
+
+
+def assert_passes(exercise_id, candidate):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+        assert result.cases >= 4
+
+
+# --- initialize_parameters ------------------------------------------------------
+
+
+def normal_scaled(n_x, n_h, n_y, rng=None):
+    rng = np.random.default_rng(rng)
+    parameters = {}
+    for l, (n, n_prev) in enumerate([(n_h, n_x), (n_y, n_h)], start=1):
+        parameters[f"W{l}"] = rng.normal(0.0, 0.01, size=(n, n_prev))
+        parameters[f"b{l}"] = np.zeros((n, 1))
+    return parameters
+
+
+def float32_weights(n_x, n_h, n_y, rng=None):
+    rng = np.random.default_rng(rng)
+    return {
+        "W1": (rng.standard_normal((n_h, n_x)) * 0.01).astype(np.float32),
+        "b1": np.zeros((n_h, 1), dtype=np.float32),
+        "W2": (rng.standard_normal((n_y, n_h)) * 0.01).astype(np.float32),
+        "b2": np.zeros((n_y, 1), dtype=np.float32),
+    }
+
+
+def uniform_small(n_x, n_h, n_y, rng=None):
+    rng = np.random.default_rng(rng)
+    return {
+        "W1": rng.uniform(-0.05, 0.05, (n_h, n_x)),
+        "b1": np.zeros((n_h, 1)),
+        "W2": rng.uniform(-0.05, 0.05, (n_y, n_h)),
+        "b2": np.zeros((n_y, 1)),
+    }
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [reference.initialize_parameters, two_layer(), normal_scaled, float32_weights, uniform_small],
+)
+def test_correct_initialize_parameters_pass(candidate):
+    assert_passes("initialize_parameters", candidate)
+
+
+def ignores_rng(n_x, n_h, n_y, rng=None):
+    return {
+        "W1": np.random.randn(n_h, n_x) * 0.01,  # noqa: NPY002 (the mistake under test)
+        "b1": np.zeros((n_h, 1)),
+        "W2": np.random.randn(n_y, n_h) * 0.01,  # noqa: NPY002 (the mistake under test)
+        "b2": np.zeros((n_y, 1)),
+    }
+
+
+def fixed_seed(n_x, n_h, n_y, rng=None):
+    return reference.initialize_parameters(n_x, n_h, n_y, rng=1)
+
+
+def shape_as_two_arguments(n_x, n_h, n_y, rng=None):
+    rng = np.random.default_rng(rng)
+    return {"W1": rng.standard_normal(n_h, n_x) * 0.01}
+
+
+def zeros_with_two_arguments(n_x, n_h, n_y, rng=None):
+    return {"b1": np.zeros(n_h, 1)}
+
+
+def zeros(rows, cols):
+    return lambda n_x, n_h, n_y, rng: np.zeros((rows(n_x, n_h), cols(n_x, n_h)))
+
+
+TWO_LAYER_MISTAKES = {
+    "zero W1": (
+        two_layer(W1=lambda n_x, n_h, n_y, rng: np.zeros((n_h, n_x))),
+        ["W1 is all zeros", "rng.standard_normal"],
+    ),
+    "transposed W1": (
+        two_layer(W1=lambda n_x, n_h, n_y, rng: rng.standard_normal((n_x, n_h)) * 0.01),
+        ["W1 has shape (", "transposed", "one row per unit"],
+    ),
+    "bias of shape (n,)": (
+        two_layer(b1=lambda n_x, n_h, n_y, rng: np.zeros(n_h)),
+        ["b1 has shape", "np.zeros((", ", 1))"],
+    ),
+    "bias as a row": (
+        two_layer(b1=lambda n_x, n_h, n_y, rng: np.zeros((1, n_h))),
+        ["b1 has shape", "a bias is a column"],
+    ),
+    "identical rows": (
+        two_layer(
+            W1=lambda n_x, n_h, n_y, rng: np.tile(rng.standard_normal((1, n_x)) * 0.01, (n_h, 1))
+        ),
+        ["all rows of W1 are identical"],
+    ),
+    "constant weights": (
+        two_layer(W2=lambda n_x, n_h, n_y, rng: np.full((n_y, n_h), 0.01)),
+        ["W2", "same number"],
+    ),
+    "unscaled randn": (
+        two_layer(W1=lambda n_x, n_h, n_y, rng: rng.standard_normal((n_h, n_x))),
+        ["W1 are too large", "* 0.01"],
+    ),
+    "random bias": (
+        two_layer(b2=lambda n_x, n_h, n_y, rng: rng.standard_normal((n_y, 1)) * 0.01),
+        ["b2 should start at zero"],
+    ),
+    "integer bias": (
+        two_layer(b1=lambda n_x, n_h, n_y, rng: np.zeros((n_h, 1), dtype=int)),
+        ["b1 should hold floats"],
+    ),
+    "np.random.randn": (ignores_rng, ["`rng` argument"]),
+    "a fixed seed": (fixed_seed, ["`rng` argument"]),
+    "standard_normal(rows, cols)": (shape_as_two_arguments, ["ONE tuple"]),
+    "np.zeros(rows, 1)": (zeros_with_two_arguments, ["ONE tuple"]),
+    "a missing key": (
+        lambda n_x, n_h, n_y, rng=None: {
+            k: v
+            for k, v in reference.initialize_parameters(n_x, n_h, n_y, rng).items()
+            if k != "b2"
+        },
+        ["missing keys ['b2']"],
+    ),
+    "NaN weights": (
+        two_layer(W1=lambda n_x, n_h, n_y, rng: np.full((n_h, n_x), np.nan)),
+        ["NaN"],
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", TWO_LAYER_MISTAKES)
+def test_initialize_parameters_mistakes_are_named(mistake):
+    candidate, words = TWO_LAYER_MISTAKES[mistake]
+    assert_fails("initialize_parameters", candidate, *words)
+
+
+# --- initialize_parameters_deep ---------------------------------------------------
+
+
+def xavier(layer_dims, rng=None):
+    rng = np.random.default_rng(rng)
+    parameters = {}
+    for l, (n_prev, n) in enumerate(zip(layer_dims[:-1], layer_dims[1:], strict=True), start=1):
+        parameters["W" + str(l)] = rng.standard_normal((n, n_prev)) / np.sqrt(n_prev)
+        parameters["b" + str(l)] = np.zeros(shape=(n, 1))
+    return parameters
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        reference.initialize_parameters_deep,
+        deep(),
+        xavier,
+        deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * 0.01),
+        deep(W=lambda n, n_prev, rng: rng.normal(scale=np.sqrt(2 / n_prev), size=(n, n_prev))),
+    ],
+    ids=["reference", "loop", "xavier", "0.01", "rng.normal"],
+)
+def test_correct_initialize_parameters_deep_pass(candidate):
+    assert_passes("initialize_parameters_deep", candidate)
+
+
+def mutates_layer_dims(layer_dims, rng=None):
+    layer_dims.insert(0, layer_dims[0])
+    return reference.initialize_parameters_deep(layer_dims[1:], rng)
+
+
+DEEP_MISTAKES = {
+    "all-zero weights": (deep(W=lambda n, n_prev, rng: np.zeros((n, n_prev))), ["all zeros"]),
+    "transposed W": (
+        deep(W=lambda n, n_prev, rng: rng.standard_normal((n_prev, n)) * 0.01),
+        ["transpose"],
+    ),
+    "biases of shape (n,)": (deep(b=lambda n: np.zeros(n)), ["a bias is a column", "np.zeros(("]),
+    "a missing layer": (deep(layers=lambda L: range(1, L)), ["last layer is missing"]),
+    "layers from 0": (deep(layers=lambda L: range(L)), ["numbered from 1"]),
+    "identical rows": (
+        deep(W=lambda n, n_prev, rng: np.repeat(rng.standard_normal((1, n_prev)), n, axis=0)),
+        ["rows of W", "identical"],
+    ),
+    "unscaled randn in big layers": (
+        deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev))),
+        ["too large", "np.sqrt(2 / layer_dims[l - 1])"],
+    ),
+    "ignoring rng": (
+        deep(W=lambda n, n_prev, rng: np.random.randn(n, n_prev) * 0.01),  # noqa: NPY002
+        ["`rng` argument"],
+    ),
+    "mutating layer_dims": (mutates_layer_dims, ["changed its argument `layer_dims`"]),
+}
+
+
+@pytest.mark.parametrize("mistake", DEEP_MISTAKES)
+def test_initialize_parameters_deep_mistakes_are_named(mistake):
+    candidate, words = DEEP_MISTAKES[mistake]
+    assert_fails("initialize_parameters_deep", candidate, *words)
+
+
+# --- misbehaving answers ------------------------------------------------------------
+
+
+def not_written(*args):
+    raise NotImplementedError("Exercise: replace this line with your code.")
+
+
+def raises(*args):
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("exercise_id", ["initialize_parameters", "initialize_parameters_deep"])
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda *args: None, "None"),
+        (lambda *args: [1, 2], "dict"),
+        (lambda *args: {"W1": "zero"}, "keys"),
+        (raises, "raised ValueError: boom"),
+        (not_written, "not written yet"),
+        ("not a function", "expected a function"),
+    ],
+)
+def test_misbehaving_answers_fail_without_raising(exercise_id, candidate, words):
+    result = run_check(exercise_id, candidate, seed=0)
+    assert not result.passed
+    assert words in " ".join(result.messages)
+    assert result.not_written == (candidate is not_written)
+
+
+def test_non_array_weights_are_reported():
+    candidate = two_layer(W1=lambda n_x, n_h, n_y, rng: [[0.01] * n_x] * n_h)
+    result = run_check("initialize_parameters", candidate, seed=0)
+    assert not result.passed
+    assert "W1 should be a NumPy array, got list" in result.messages[0]

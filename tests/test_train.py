@@ -1,0 +1,152 @@
+"""The fast training path: schedule, targets, augmentation, in-place updates, a real training run."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from nnutils import reference as ref
+from nnutils.augment import flip_and_crop
+from nnutils.train import (
+    Optimizer,
+    accuracy,
+    learning_rate_at,
+    soft_targets,
+    train_classifier,
+    train_step,
+)
+
+
+def test_learning_rate_warms_up_then_decays_to_zero():
+    rates = [learning_rate_at(step, 100, 10, 0.5) for step in range(100)]
+    assert rates[0] == pytest.approx(0.05)
+    assert rates[9] == pytest.approx(0.5)
+    assert all(a >= b for a, b in zip(rates[9:], rates[10:], strict=False))
+    assert rates[-1] < 0.01
+
+
+def test_soft_targets_are_distributions_with_smoothing():
+    Y = soft_targets(np.array([0, 2, 1]), 4, 0.2, np.float32)
+    assert Y.shape == (4, 3) and Y.dtype == np.float32
+    np.testing.assert_allclose(Y.sum(axis=0), 1, rtol=1e-6)
+    assert Y[2, 1] == pytest.approx(0.8 + 0.05) and Y[0, 1] == pytest.approx(0.05)
+
+
+def test_flip_and_crop_moves_pixels_within_the_padding():
+    rng = np.random.default_rng(0)
+    batch = np.zeros((64, 3 * 8 * 8), dtype=np.float32)
+    images = batch.reshape(64, 3, 8, 8)
+    images[:, :, 4, 3] = 1.0  # one bright pixel in every channel
+    before = batch.copy()
+    out = flip_and_crop(batch, rng, shape=(3, 8, 8), pad=2)
+    np.testing.assert_array_equal(batch, before)
+    assert out.shape == batch.shape and out.dtype == np.float32
+    moved = out.reshape(64, 3, 8, 8)
+    for image in moved:
+        assert np.array_equal(image[0], image[1]) and np.array_equal(image[0], image[2])
+        ys, xs = np.nonzero(image[0])
+        assert len(ys) <= 1  # shifted, possibly out of the frame, never duplicated
+        if len(ys):
+            assert abs(ys[0] - 4) <= 2 and min(abs(xs[0] - 3), abs(xs[0] - (7 - 3))) <= 2
+    assert len({m.tobytes() for m in moved}) > 5  # the offsets vary
+
+
+def test_flip_and_crop_without_padding_only_mirrors():
+    rng = np.random.default_rng(1)
+    batch = rng.standard_normal((32, 3 * 4 * 4))
+    out = flip_and_crop(batch, rng, shape=(3, 4, 4), pad=0).reshape(32, 3, 4, 4)
+    images = batch.reshape(32, 3, 4, 4)
+    flipped = [np.array_equal(o, i[:, :, ::-1]) for o, i in zip(out, images, strict=True)]
+    kept = [np.array_equal(o, i) for o, i in zip(out, images, strict=True)]
+    assert all(f or k for f, k in zip(flipped, kept, strict=True))
+    assert 0 < sum(flipped) < 32
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "adam"])
+def test_in_place_updates_match_the_pure_ones(name):
+    rng = np.random.default_rng(2)
+    parameters = ref.initialize_parameters_deep([5, 4, 3], rng)
+    grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in parameters.items()}
+    pure = Optimizer(name, parameters)
+    owned = Optimizer(name, copy.deepcopy(parameters))
+    mine = copy.deepcopy(parameters)
+    snapshot = copy.deepcopy(parameters)
+    for _ in range(3):
+        parameters = {
+            "gd": lambda: ref.update_parameters(parameters, grads, 0.1),
+            "momentum": lambda: ref.update_parameters_with_momentum(
+                parameters, grads, pure.v, 0.9, 0.1
+            ),
+            "adam": lambda: ref.update_parameters_with_adam(
+                parameters, grads, pure.v, pure.s, pure.t + 1, 0.1
+            ),
+        }[name]()
+        if name != "gd":
+            parameters, pure.v, *rest = parameters
+            if rest:
+                pure.s = rest[0]
+        pure.t += 1
+        result = owned.step(mine, grads, 0.1)
+        assert result is mine
+    for key in parameters:
+        np.testing.assert_allclose(mine[key], parameters[key], rtol=1e-12)
+    assert not np.array_equal(snapshot["W1"], parameters["W1"])
+
+
+def test_backward_without_input_gradient_drops_only_dA0():
+    rng = np.random.default_rng(3)
+    parameters = ref.initialize_parameters_deep([6, 5, 4, 3], rng)
+    X = rng.standard_normal((6, 8))
+    Y = ref.one_hot(rng.integers(0, 3, 8), 3)
+    AL, caches = ref.L_model_forward(X, parameters, output_activation="softmax")
+    full = ref.L_model_backward(AL, Y, caches)
+    lean = ref.L_model_backward(AL, Y, caches, input_gradient=False)
+    assert set(full) - set(lean) == {"dA0"}
+    for key in lean:
+        np.testing.assert_allclose(lean[key], full[key])
+
+
+def test_train_step_lowers_the_cost_and_keeps_float32():
+    rng = np.random.default_rng(4)
+    batch = rng.standard_normal((64, 20)).astype(np.float32)
+    labels = rng.integers(0, 3, 64)
+    parameters = ref.initialize_parameters_deep([20, 16, 3], rng, dtype=np.float32)
+    optimizer = Optimizer("momentum", parameters)
+    costs = []
+    for _ in range(30):
+        parameters, cost, _ = train_step(parameters, batch, labels, optimizer, 0.5)
+        costs.append(cost)
+    assert costs[-1] < 0.5 * costs[0]
+    assert all(P.dtype == np.float32 for P in parameters.values())
+
+
+def test_train_classifier_learns_separable_images():
+    rng = np.random.default_rng(5)
+    m, C = 600, 3
+    labels = rng.integers(0, C, m)
+    colours = rng.standard_normal((C, 3, 1)).astype(np.float32)
+    means = np.repeat(colours, 32 * 32, axis=2).reshape(C, 3072)  # flips and crops keep a colour
+    rows = means[labels] + rng.standard_normal((m, 3072)).astype(np.float32)
+    X, y = rows.T, labels.reshape(1, -1)
+    parameters, history = train_classifier(
+        X[:, :500],
+        y[:, :500],
+        [3072, 32, C],
+        X_val=X[:, 500:],
+        y_val=y[:, 500:],
+        epochs=3,
+        batch_size=64,
+        learning_rate=0.05,
+        rng=0,
+        progress=False,
+    )
+    assert len(history["cost"]) == len(history["val_accuracy"]) == len(history["seconds"]) == 3
+    assert history["cost"][-1] < history["cost"][0]
+    assert history["val_accuracy"][-1] > 0.8
+    assert accuracy(X[:, 500:], y[:, 500:], parameters) == history["val_accuracy"][-1]
+    assert all(P.dtype == np.float32 for P in parameters.values())
+
+
+def test_unknown_optimizer_is_refused():
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        Optimizer("rmsprop", {})

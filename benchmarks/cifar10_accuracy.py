@@ -13,6 +13,8 @@ import argparse
 import resource
 import time
 
+import numpy as np
+
 from nnutils.data import load_cifar10
 from nnutils.train import LESSON_CONFIG, accuracy, train_classifier
 
@@ -20,6 +22,20 @@ CONFIGS = {
     "lesson": LESSON_CONFIG,
     "best": {**LESSON_CONFIG, "epochs": 60},
 }
+
+
+def standardize_in_place(X_train, X_test):
+    """Subtract each pixel's training mean and divide by its training standard deviation.
+
+    In place, with no temporary as large as the data: a copy of the 614 MB
+    training set would double the memory this benchmark needs.
+    """
+    mean = X_train.mean(axis=1, keepdims=True)
+    X_train -= mean
+    X_test -= mean
+    std = np.sqrt(np.einsum("ij,ij->i", X_train, X_train) / X_train.shape[1])[:, None]
+    X_train /= std
+    X_test /= std
 
 
 def peak_memory_mb():
@@ -39,12 +55,8 @@ def main():
         config["epochs"] = args.epochs
     start = time.perf_counter()
     data = load_cifar10(args.data, download=False, progress=False)
-    mean = data.X_train.mean(axis=1, keepdims=True)
-    std = data.X_train.std(axis=1, keepdims=True)
-    X_train = (data.X_train - mean) / std
-    X_test = (data.X_test - mean) / std
-    y_train, y_test = data.y_train, data.y_test
-    del data
+    X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
+    standardize_in_place(X_train, X_test)
     print(
         f"loaded and standardised in {time.perf_counter() - start:.1f} s; config {args.config}: {config}"
     )

@@ -34,6 +34,17 @@ def plot_decision_boundary(predict, X, Y, ax=None, title=None, resolution=250, m
     probabilities (thresholded at 0.5).
     """
     ax = _axes(ax)
+    xx, yy, scores = _scores_on_plane(predict, X, resolution, margin)
+    ax.contourf(xx, yy, scores > 0.5, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
+    ax.contour(xx, yy, scores, levels=[0.5], colors="k", linewidths=0.8)
+    scatter_classes(X, Y, ax=ax, title=title)
+    ax.set_xlim(xx.min(), xx.max())
+    ax.set_ylim(yy.min(), yy.max())
+    return ax
+
+
+def _scores_on_plane(predict, X, resolution, margin):
+    """Grid xx, yy (resolution, resolution) around the points X (2, m), and predict's output on it."""
     x_min, x_max = X[0].min() - margin, X[0].max() + margin
     y_min, y_max = X[1].min() - margin, X[1].max() + margin
     xx, yy = np.meshgrid(
@@ -41,11 +52,22 @@ def plot_decision_boundary(predict, X, Y, ax=None, title=None, resolution=250, m
     )
     grid = np.stack([xx.ravel(), yy.ravel()]).astype(X.dtype)
     scores = np.asarray(predict(grid), dtype=float).reshape(xx.shape)
-    ax.contourf(xx, yy, scores > 0.5, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
-    ax.contour(xx, yy, scores, levels=[0.5], colors="k", linewidths=0.8)
-    scatter_classes(X, Y, ax=ax, title=title)
-    ax.set_xlim(x_min, x_max)
-    ax.set_ylim(y_min, y_max)
+    return xx, yy, scores
+
+
+def plot_probability_map(predict, X, Y, ax=None, title=None, resolution=200, margin=0.5):
+    """Colour the plane by a model's output probability (blue 0, white 0.5, red 1), data on top.
+
+    ``predict`` maps an array (2, k) of points to (1, k) or (k,) probabilities;
+    the black line is where they cross 0.5. Returns the axes.
+    """
+    ax = _axes(ax)
+    xx, yy, p = _scores_on_plane(predict, X, resolution, margin)
+    image = ax.pcolormesh(xx, yy, p, cmap="RdBu_r", vmin=0, vmax=1, alpha=0.6, shading="auto")
+    if p.min() < 0.5 < p.max():
+        ax.contour(xx, yy, p, levels=[0.5], colors="k", linewidths=0.8)
+    scatter_classes(X, Y, ax=ax, title=title, s=8)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="output")
     return ax
 
 
@@ -88,17 +110,19 @@ def plot_gradient_check(report, ax=None, title=None, great=1e-7, suspicious=1e-3
     ax.bar(names, values, color=colours)
     ax.set_yscale("log")
     ax.set_ylim(min(1e-12, values.min() / 3), max(1.0, values.max() * 3))
-    for level, text in ((great, "great"), (suspicious, "likely a bug")):
-        ax.axhline(level, color="0.4", lw=0.8, ls="--")
-        ax.annotate(
+    for level, text in ((great, "great below"), (suspicious, "likely a bug above")):
+        ax.axhline(level, color="0.4", lw=0.8, ls="--", zorder=3)
+        ax.text(
+            0.99,
+            level,
             text,
-            (1.0, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
             fontsize="small",
-            color="0.3",
+            color="0.2",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+            zorder=4,
         )
     ax.set_ylabel("relative difference")
     if title:

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .checks import call, exercise, expect_array, expect_tuple
+from . import reference as ref
+from .checks import Mistake, call, close, exercise, expect_array, expect_tuple
 
 
 def layer_sizes(rng, count=4):
@@ -23,6 +24,11 @@ def random_layer(rng, n_prev, n, m, dtype=np.float64):
 def expect_linear_cache(got, A_prev, W, b, what, case):
     """The linear cache must be (A_prev, W, b), in that order."""
     got = expect_tuple(got, 3, what, "A_prev, W, b", case)
+    expected = (A_prev, W, b)
+    order = [next((j for j, e in enumerate(expected) if close(g, e)), None) for g in got]
+    if set(order) == {0, 1, 2} and order != [0, 1, 2]:
+        names = ", ".join(("A_prev", "W", "b")[j] for j in order)
+        raise Mistake(f"{what} is ({names}); the order is (A_prev, W, b).", case)
     for item, expected, name in zip(got, (A_prev, W, b), ("A_prev", "W", "b"), strict=True):
         expect_array(
             item, expected, f"{what}'s {name}", case=case + " The order is (A_prev, W, b)."
@@ -46,3 +52,408 @@ def _linear_forward(candidate, rng):
         expect_array(Z, expected, "Z", mistakes, case)
         expect_linear_cache(cache, A_prev, W, b, "the cache", case)
     return len(sizes)
+
+
+# --- elementwise activations ----------------------------------------------------------
+
+
+def activation_inputs(rng, scale=3.0):
+    """Z arrays from (1, 1) up: random shapes, exact zeros, one float32, and huge |Z| last."""
+    shapes = [(1, 1), (2, 3)] + [tuple(int(k) for k in rng.integers(2, 12, size=2)) for _ in "ab"]
+    Zs = [rng.standard_normal(shape) * scale for shape in shapes]
+    Zs[2].flat[0] = 0.0
+    Zs.append((rng.standard_normal((4, 9)) * scale).astype(np.float32))
+    huge = rng.standard_normal((3, 8)) * scale
+    huge[0] = [-1000.0, -100.0, -40.0, 0.0, 40.0, 100.0, 1000.0, -745.0]
+    Zs.append(huge)
+    return Zs
+
+
+def describe_Z(Z):
+    """The case sentence for an activation's input Z."""
+    return f"with Z of shape {Z.shape}, {Z.dtype.name}" + (
+        ", with entries as large as |Z| = 1000." if np.abs(Z).max() > 100 else "."
+    )
+
+
+def expect_activation(got, expected, what, mistakes, case):
+    """An activation's output is one array; a tuple (A, cache) gets its own sentence."""
+    if isinstance(got, tuple | list) and len(got) == 2:
+        raise Mistake(
+            f"{what} is a tuple of 2, like (A, cache): in this course an activation function "
+            "returns the array A only (the layer keeps Z in its own cache).",
+            case,
+        )
+    if isinstance(got, float | int | np.generic):
+        raise Mistake(
+            f"{what} is a single number where an array of shape {np.shape(expected)} is expected: "
+            "work elementwise with NumPy (np.maximum, np.where, np.exp) rather than Python's "
+            "max, min, `if` or math.exp.",
+            case,
+        )
+    expect_array(got, expected, what, mistakes, case)
+
+
+def unambiguous(mistakes):
+    """The (sentence, value) pairs whose value no other pair shares, so a match names one cause."""
+    return [
+        (sentence, value)
+        for i, (sentence, value) in enumerate(mistakes)
+        if not any(close(value, other) for j, (_, other) in enumerate(mistakes) if j != i)
+    ]
+
+
+def call_elementwise(candidate, name, Z, *args):
+    """Call an activation; Python's max/min on an array gets a pointer to np.maximum."""
+    try:
+        return call(candidate, name, Z, *args)
+    except Mistake as mistake:
+        if "truth value of an array" in mistake.sentence:
+            raise Mistake(
+                f"{name} compares a whole array with a number in an `if` or with Python's "
+                "max/min: use NumPy's elementwise np.maximum(Z, 0) or np.where(Z > 0, ...).",
+                *mistake.details,
+            ) from None
+        raise
+
+
+@exercise("sigmoid")
+def _sigmoid(candidate, rng):
+    Zs = activation_inputs(rng)
+    for Z in Zs:
+        case = describe_Z(Z)
+        A = call_elementwise(candidate, "sigmoid", Z)
+        if isinstance(A, np.ndarray) and np.isnan(A).any() and np.abs(Z).max() > 100:
+            raise Mistake(
+                "sigmoid(Z) gives NaN for large |Z|: e^Z overflows to inf and inf / inf is NaN; "
+                "write it as 1 / (1 + np.exp(-Z)), which gives 0 or 1 there.",
+                case,
+            )
+        mistakes = [
+            (
+                "sigmoid has a sign error: it is 1 / (1 + e^(-Z)), with a minus in the exponent.",
+                ref.sigmoid(-Z),
+            ),
+            (
+                "the denominator is missing its 1 +: sigmoid(Z) = 1 / (1 + e^(-Z)).",
+                np.exp(Z.astype(float)),
+            ),
+        ]
+        expect_activation(A, ref.sigmoid(Z), "sigmoid(Z)", mistakes, case)
+    return len(Zs)
+
+
+@exercise("relu")
+def _relu(candidate, rng):
+    Zs = activation_inputs(rng)
+    for Z in Zs:
+        case = describe_Z(Z)
+        A = call_elementwise(candidate, "relu", Z)
+        mistakes = [
+            (
+                "relu keeps the negative part and drops the positive one: it is np.maximum(Z, 0), "
+                "not np.minimum.",
+                np.minimum(Z, 0),
+            ),
+            (
+                "relu returned Z > 0, the slope (0 or 1) used in the backward pass, instead of the "
+                "value max(0, Z).",
+                (Z > 0).astype(float),
+            ),
+            (
+                "np.max(Z, 0) takes the largest entry of each column; the elementwise maximum is "
+                "np.maximum(Z, 0).",
+                np.max(Z, axis=0),
+            ),
+            *leaky_mistakes(Z, "relu"),
+        ]
+        expect_activation(A, ref.relu(Z), "relu(Z)", mistakes, case)
+    return len(Zs)
+
+
+def leaky_mistakes(Z, name):
+    """(sentence, value) pairs for a leaky slope where relu wants exact zeros."""
+    return [
+        (
+            f"{name} must set negative values to exactly 0; multiplying them by {alpha} is leaky ReLU.",
+            ref.leaky_relu(Z, alpha),
+        )
+        for alpha in (0.01, 0.1, 0.2)
+    ]
+
+
+@exercise("leaky_relu")
+def _leaky_relu(candidate, rng):
+    Zs = activation_inputs(rng)
+    alphas = [None, 0.1, None, 0.2, 0.05, float(rng.uniform(0.02, 0.3))]
+    for Z, alpha in zip(Zs, alphas, strict=True):
+        args = () if alpha is None else (alpha,)
+        slope = 0.01 if alpha is None else alpha
+        case = describe_Z(Z)[:-1] + (
+            ", alpha left at its default." if alpha is None else f", alpha={alpha:.3g}."
+        )
+        A = call_elementwise(candidate, "leaky_relu", Z, *args)
+        mistakes = [
+            ("negative inputs should give alpha * Z, not 0: that is plain ReLU.", ref.relu(Z)),
+            (
+                "alpha scales the negative inputs; the positive ones pass through unchanged.",
+                np.where(Z > 0, slope * Z, Z),
+            ),
+            ("use the alpha argument instead of a fixed 0.01.", ref.leaky_relu(Z, 0.01)),
+            ("negative inputs should give alpha * Z, not alpha.", np.where(Z > 0, Z, slope)),
+        ]
+        expect_activation(A, ref.leaky_relu(Z, slope), "leaky_relu(Z)", mistakes, case)
+    return len(Zs)
+
+
+# --- layers and the L-layer forward pass ----------------------------------------------
+
+OTHER_ACTIVATION = {"relu": "sigmoid", "sigmoid": "relu"}
+
+
+def _cached(cache, *path):
+    """cache[path[0]][path[1]]..., or None when the candidate's cache has another layout."""
+    try:
+        for index in path:
+            cache = cache[index]
+    except (TypeError, IndexError, KeyError):
+        return None
+    return cache
+
+
+def expect_layer_cache(got, A_prev, W, b, Z, A, what, case, input_mistakes=()):
+    """A layer cache must be ((A_prev, W, b), Z); ``input_mistakes`` diagnose a wrong A_prev."""
+    layout = {
+        3: "holds 3 items, like the linear cache alone; is Z missing?",
+        4: "is flat (4 items); group the linear cache in a tuple of its own.",
+    }
+    if isinstance(got, tuple | list) and len(got) in layout:
+        raise Mistake(
+            f"{what} {layout[len(got)]} It should be (linear_cache, Z) = ((A_prev, W, b), Z).",
+            case,
+        )
+    if isinstance(got, tuple | list) and len(got) == 2 and isinstance(got[0], np.ndarray):
+        raise Mistake(
+            f"{what} starts with an array: it should be (linear_cache, Z) = ((A_prev, W, b), Z), "
+            "in that order.",
+            case,
+        )
+    linear_cache, activation_cache = expect_tuple(got, 2, what, "linear_cache, Z", case)
+    linear_cache = expect_tuple(linear_cache, 3, f"{what}'s linear cache", "A_prev, W, b", case)
+    expect_array(linear_cache[0], A_prev, f"{what}'s A_prev", input_mistakes, case)
+    expect_linear_cache(linear_cache, A_prev, W, b, f"{what}'s linear cache", case)
+    stored_A = (
+        f"{what} stores A where it should store Z, the activation's input: the backward pass "
+        "needs Z.",
+        A,
+    )
+    expect_array(activation_cache, Z, f"{what}'s Z", [stored_A], case)
+
+
+def mixed_layer(rng, n_prev, n, m, dtype):
+    """A random layer (n * m >= 2) whose Z has both signs, so relu(Z), Z and sigmoid(Z) differ."""
+    while True:
+        A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
+        Z = W @ A_prev + b
+        if Z.min() < 0 < Z.max():
+            return A_prev, W, b
+
+
+@exercise("linear_activation_forward")
+def _linear_activation_forward(candidate, rng):
+    sizes = [(1, 1, 3), *layer_sizes(rng, count=3)[1:]]
+    sizes.append(tuple(int(k) for k in rng.integers(4, 16, size=3)))
+    count = 0
+    for index, (n_prev, n, m) in enumerate(sizes):
+        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        for activation in ("sigmoid", "relu"):
+            A_prev, W, b = mixed_layer(rng, n_prev, n, m, dtype)
+            case = (
+                f'with activation="{activation}", A_prev{A_prev.shape}, W{W.shape}, b{b.shape}, '
+                f"{np.dtype(dtype).name}."
+            )
+            out = call(candidate, "linear_activation_forward", A_prev, W, b, activation)
+            A, cache = expect_tuple(out, 2, "the result", "A, cache", case)
+            Z = W @ A_prev + b
+            expected = ref.ACTIVATIONS[activation](Z)
+            other = OTHER_ACTIVATION[activation]
+            mistakes = [
+                (
+                    f'A is {other}(Z) but activation="{activation}" asks for {activation}(Z): '
+                    "check which function each branch calls.",
+                    ref.ACTIVATIONS[other](Z),
+                ),
+                ("A equals Z: the activation was not applied (A = g(Z)).", Z),
+            ]
+            expect_activation(A, expected, "A", unambiguous(mistakes), case)
+            expect_layer_cache(cache, A_prev, W, b, Z, expected, "the cache", case)
+            count += 1
+    return count
+
+
+def random_parameters(rng, layer_dims, dtype=np.float64):
+    """W{l} with standard deviation sqrt(2 / n_{l-1}) and nonzero b{l}: activations of order 1."""
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        W = rng.standard_normal((n, n_prev)) * np.sqrt(2.0 / n_prev)
+        parameters[f"W{l}"] = W.astype(dtype)
+        parameters[f"b{l}"] = (rng.standard_normal((n, 1)) * 0.5).astype(dtype)
+    return parameters
+
+
+def mixed_network(rng, layer_dims, m, dtype):
+    """X (n_x, m >= 2) and parameters whose output Z{L} has both signs (relu(ZL) differs from ZL)."""
+    while True:
+        X = rng.standard_normal((layer_dims[0], m)).astype(dtype)
+        parameters = random_parameters(rng, layer_dims, dtype)
+        _, caches = ref.L_model_forward(X, parameters)
+        ZL = caches[-1].activation_cache
+        if ZL.min() < 0 < ZL.max():
+            return X, parameters
+
+
+def network_dims(rng):
+    """layer_dims from one layer up; the second network is square so a skipped layer still runs."""
+    n = int(rng.integers(3, 6))
+    dims = [[int(rng.integers(2, 5)), 1], [n, n, n, 1]]
+    dims += [[int(k) for k in rng.integers(1, 9, size=depth)] + [1] for depth in (2, 4, 3)]
+    dims.append([int(rng.integers(10, 30)), int(rng.integers(5, 20)), int(rng.integers(5, 20)), 1])
+    return dims
+
+
+def call_L_model_forward(candidate, X, parameters, L):
+    """Call the candidate; a KeyError for a layer that does not exist gets its own sentence."""
+    try:
+        return call(candidate, "L_model_forward", X, parameters)
+    except Mistake as mistake:
+        if (
+            f"KeyError: 'W{L + 1}'" in mistake.sentence
+            or f"KeyError: 'b{L + 1}'" in mistake.sentence
+        ):
+            raise Mistake(
+                f"L_model_forward asked for layer {L + 1}, but this network has L = {L}: "
+                "L = len(parameters) // 2 (a W and a b per layer); the hidden layers are "
+                "1 .. L-1 and the output layer is L.",
+                *mistake.details,
+            ) from None
+        if "matmul" in mistake.sentence or "not aligned" in mistake.sentence:
+            raise Mistake(
+                "L_model_forward failed in a matrix product: layer l's W{l} has n_{l-1} columns "
+                "and must multiply the output of layer l-1; check that every layer gets the "
+                "previous layer's A and that each layer is applied once.",
+                mistake.sentence,
+                *mistake.details,
+            ) from None
+        if "KeyError: 'W0'" in mistake.sentence or "KeyError: 'b0'" in mistake.sentence:
+            raise Mistake(
+                "layers are numbered from 1: there is no W0 or b0 (loop over range(1, L)).",
+                *mistake.details,
+            ) from None
+        raise
+
+
+def expect_cache_count(caches, parameters, L, case):
+    """caches is a list of L layer caches; a missing one is named (hidden or output layer)."""
+    if not isinstance(caches, list | tuple):
+        raise Mistake(
+            f"caches should be a list with one cache per layer, got {type(caches).__name__}.", case
+        )
+    if len(caches) == L:
+        return
+    if len(caches) == L - 1:
+        last_W = _cached(caches[-1], 0, 1) if caches else None
+        W_L = parameters[f"W{L}"]
+        if isinstance(last_W, np.ndarray) and last_W.shape == W_L.shape and np.all(last_W == W_L):
+            raise Mistake(
+                f"caches has {L - 1} items for L = {L}, and the output layer is there: a hidden layer "
+                "was skipped; the hidden layers are l = 1 .. L-1, i.e. range(1, L).",
+                case,
+            )
+        raise Mistake(
+            f"caches has {L - 1} items for L = {L}, with no cache of the output layer: after the "
+            f"hidden layers, apply LINEAR->SIGMOID with W{L}, b{L} and append its cache too.",
+            case,
+        )
+    raise Mistake(
+        f"caches has {len(caches)} items, expected L = {L}: one cache per layer, each appended "
+        "once.",
+        case,
+    )
+
+
+def input_mistakes(l, X, caches):
+    """(sentence, value) pairs for a wrong input A_prev of layer l >= 2 (caches: the reference's)."""
+    if l == 1:
+        return []
+    Z_before = caches[l - 2].activation_cache
+    mistakes = [
+        (
+            f"layer {l} was fed X: each layer's input is the output A of the layer before it "
+            "(update A inside the loop).",
+            X,
+        ),
+        (
+            f"layer {l - 1} is a hidden layer but uses sigmoid: hidden layers use relu, only the "
+            "output layer uses sigmoid.",
+            ref.sigmoid(Z_before),
+        ),
+        (
+            f"layer {l - 1} uses tanh: in this network every hidden layer uses relu.",
+            ref.tanh(Z_before),
+        ),
+        (
+            f"layer {l - 1} uses leaky ReLU: in this network every hidden layer uses relu.",
+            ref.leaky_relu(Z_before),
+        ),
+        (f"layer {l - 1}'s activation was not applied: its output is relu(Z), not Z.", Z_before),
+    ]
+    if l >= 3:
+        mistakes.append(
+            (
+                f"layer {l} was fed the output of layer {l - 2}: each layer's input is the output "
+                "of the layer just before it.",
+                caches[l - 2].linear_cache.A_prev,
+            )
+        )
+    return mistakes
+
+
+@exercise("L_model_forward")
+def _L_model_forward(candidate, rng):
+    networks = network_dims(rng)
+    for index, dims in enumerate(networks):
+        dtype = np.float32 if index == len(networks) - 1 else np.float64
+        m = 64 if index == len(networks) - 1 else int(rng.integers(2, 10))
+        L = len(dims) - 1
+        X, parameters = mixed_network(rng, dims, m, dtype)
+        case = (
+            f"with layer_dims={dims} (L = {L}), m={m}, {np.dtype(dtype).name}; "
+            "caches[l-1] belongs to layer l."
+        )
+        out = call_L_model_forward(candidate, X, parameters, L)
+        AL, caches = expect_tuple(out, 2, "the result", "AL, caches", case)
+        if isinstance(AL, list) and isinstance(caches, np.ndarray):
+            raise Mistake("return (AL, caches), in that order.", case)
+        expected_AL, expected = ref.L_model_forward(X, parameters)
+        expect_cache_count(caches, parameters, L, case)
+        outputs = [cache.linear_cache.A_prev for cache in expected[1:]] + [expected_AL]
+        for l, (cache, A) in enumerate(zip(expected, outputs, strict=True), start=1):
+            (A_prev, W, b), Z = cache
+            what = f"caches[{l - 1}]"
+            mistakes = unambiguous(input_mistakes(l, X, expected))
+            expect_layer_cache(caches[l - 1], A_prev, W, b, Z, A, what, case, mistakes)
+        ZL = expected[-1].activation_cache
+        output_mistakes = [
+            (
+                "the output layer uses relu; it should use sigmoid, so that AL holds probabilities.",
+                ref.relu(ZL),
+            ),
+            (
+                "the output layer uses tanh; it should use sigmoid, so that AL holds probabilities.",
+                ref.tanh(ZL),
+            ),
+            (f"AL equals Z{L}: the output layer's sigmoid was not applied.", ZL),
+        ]
+        expect_array(AL, expected_AL, "AL", unambiguous(output_mistakes), case)
+    return len(networks)

@@ -288,7 +288,7 @@ def _image_grid(count, ncols, size):
     ncols = max(1, min(ncols, count))
     nrows = max(1, -(-count // ncols))
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False
+        nrows, ncols, figsize=(ncols * size, nrows * size * 1.4), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")

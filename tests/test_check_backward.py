@@ -1,0 +1,329 @@
+"""The lesson-05 checkers accept correct backward passes and name the typical mistakes."""
+
+import numpy as np
+import pytest
+
+from nnutils import reference as ref
+from nnutils.checks import run_check
+
+SEEDS = (0, 1, 2)
+
+
+def passes(exercise, candidate):
+    for seed in SEEDS:
+        result = run_check(exercise, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+
+
+def fails(exercise, candidate, *words):
+    for seed in SEEDS:
+        result = run_check(exercise, candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: a wrong answer passed"
+        text = "\n".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in:\n{text}"
+
+
+def _sigmoid(Z):
+    return 1 / (1 + np.exp(-Z))
+
+
+def _raises(*args):
+    raise ZeroDivisionError("oops")
+
+
+MISBEHAVING = [(lambda *args: None, "None"), (_raises, "raised ZeroDivisionError")]
+
+# --- sigmoid_backward -------------------------------------------------------------------
+
+
+def _sigmoid_backward_mutating(dA, Z):
+    dA *= _sigmoid(Z) * (1 - _sigmoid(Z))
+    return dA
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.sigmoid_backward,
+        lambda dA, Z: dA * _sigmoid(Z) * (1 - _sigmoid(Z)),
+        lambda dA, Z: dA * np.exp(-Z) / (1 + np.exp(-Z)) ** 2,
+        lambda dA, Z: np.multiply(dA, ref.sigmoid(Z) - ref.sigmoid(Z) ** 2),
+    ],
+)
+def test_sigmoid_backward_accepts(candidate):
+    passes("sigmoid_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda dA, Z: dA * _sigmoid(Z), "not by s itself"),
+        (lambda dA, Z: _sigmoid(Z) * (1 - _sigmoid(Z)), "missing the factor dA"),
+        (lambda dA, Z: -dA * _sigmoid(Z) * (1 - _sigmoid(Z)), "wrong sign"),
+        (lambda dA, Z: dA * Z * (1 - Z), "not Z"),
+        (ref.relu_backward, "ReLU's backward"),
+        (_sigmoid_backward_mutating, "changed its argument `dA` in place"),
+        (lambda dA, Z: dA * np.nan, "NaN"),
+        (lambda dA, Z: "dZ", "NumPy array"),
+        *MISBEHAVING,
+    ],
+)
+def test_sigmoid_backward_names_mistakes(candidate, words):
+    fails("sigmoid_backward", candidate, words)
+
+
+# --- relu_backward ----------------------------------------------------------------------
+
+
+def _relu_backward_copy(dA, Z):
+    dZ = np.array(dA, copy=True)
+    dZ[Z <= 0] = 0
+    return dZ
+
+
+def _relu_backward_in_place(dA, Z):
+    dZ = dA
+    dZ[Z <= 0] = 0
+    return dZ
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.relu_backward,
+        lambda dA, Z: dA * (Z > 0),
+        lambda dA, Z: np.where(Z >= 0, dA, 0.0),
+        lambda dA, Z: dA * np.heaviside(Z, 0),
+        _relu_backward_copy,
+    ],
+)
+def test_relu_backward_accepts(candidate):
+    passes("relu_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda dA, Z: (Z > 0).astype(float), "mask (Z > 0) alone"),
+        (_relu_backward_in_place, "changed dA in place"),
+        (ref.sigmoid_backward, "sigmoid's derivative"),
+        (lambda dA, Z: np.maximum(dA, 0), "comes from Z"),
+        (lambda dA, Z: dA * np.maximum(Z, 0), "derivative is 1 where Z > 0"),
+        (lambda dA, Z: np.where(Z < 0, dA, 0), "keeps dA where Z < 0"),
+        (lambda dA, Z: list(dA), "NumPy array"),
+        *MISBEHAVING,
+    ],
+)
+def test_relu_backward_names_mistakes(candidate, words):
+    fails("relu_backward", candidate, words)
+
+
+# --- linear_backward --------------------------------------------------------------------
+
+
+def _linear_backward_dot(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    return np.dot(W.T, dZ), 1 / m * np.dot(dZ, A_prev.T), 1 / m * np.sum(dZ, axis=1, keepdims=True)
+
+
+def _linear_backward_einsum(dZ, cache):
+    A_prev, W = cache[0], cache[1]
+    dW = np.einsum("im,jm->ij", dZ, A_prev) / A_prev.shape[1]
+    return [np.einsum("ji,jm->im", W, dZ), dW, np.mean(dZ, axis=1, keepdims=True)]
+
+
+def _linear_variant(dA_prev=None, dW=None, db=None, order=(0, 1, 2)):
+    """The reference with some outputs replaced by functions of (dZ, A_prev, W, m)."""
+
+    def linear_backward(dZ, cache):
+        A_prev, W, _ = cache
+        m = A_prev.shape[1]
+        out = list(ref.linear_backward(dZ, cache))
+        for index, f in enumerate((dA_prev, dW, db)):
+            if f is not None:
+                out[index] = f(dZ, A_prev, W, m)
+        return tuple(out[i] for i in order)
+
+    return linear_backward
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.linear_backward, _linear_backward_dot, _linear_backward_einsum]
+)
+def test_linear_backward_accepts(candidate):
+    passes("linear_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_linear_variant(dW=lambda dZ, A, W, m: dZ @ A.T), "dW is m times too large"),
+        (_linear_variant(dW=lambda dZ, A, W, m: dZ @ A.T / m / m), "dW is divided by m twice"),
+        (_linear_variant(db=lambda dZ, A, W, m: dZ.sum(1, keepdims=True)), "db is m times"),
+        (_linear_variant(db=lambda dZ, A, W, m: dZ.sum(1, keepdims=True) / m**2), "db is divided"),
+        (_linear_variant(db=lambda dZ, A, W, m: dZ.sum(axis=1) / m), "column dimension"),
+        (_linear_variant(db=lambda dZ, A, W, m: dZ.sum(0, keepdims=True) / m), "wrong axis"),
+        (_linear_variant(db=lambda dZ, A, W, m: np.sum(dZ) / m), "one number"),
+        (_linear_variant(dW=lambda dZ, A, W, m: dZ @ A / m), "A_prev without its transpose"),
+        (_linear_variant(dW=lambda dZ, A, W, m: A @ dZ.T / m), "transpose"),
+        (_linear_variant(dA_prev=lambda dZ, A, W, m: W @ dZ), "W without its transpose"),
+        (_linear_variant(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), "dA_prev is divided by m"),
+        (_linear_variant(order=(1, 2, 0)), "wrong order"),
+        (lambda dZ, cache: ref.linear_backward(dZ, cache)[1:], "tuple of 3"),
+        (lambda dZ, cache: "dZ", "tuple of 3"),
+        *MISBEHAVING,
+    ],
+)
+def test_linear_backward_names_mistakes(candidate, words):
+    fails("linear_backward", candidate, words)
+
+
+# --- linear_activation_backward ---------------------------------------------------------
+
+
+def _linear_activation_backward_dispatch(dA, cache, activation):
+    backward = {"relu": ref.relu_backward, "sigmoid": ref.sigmoid_backward}[activation]
+    return ref.linear_backward(backward(dA, cache[1]), cache[0])
+
+
+def _linear_activation_backward_if(dA, cache, activation):
+    linear_cache, Z = cache
+    if activation == "sigmoid":
+        s = _sigmoid(Z)
+        dZ = dA * s * (1 - s)
+    else:
+        dZ = dA * (Z > 0)
+    return _linear_backward_dot(dZ, linear_cache)
+
+
+def _swapped(dA, cache, activation):
+    other = "sigmoid" if activation == "relu" else "relu"
+    return ref.linear_activation_backward(dA, cache, other)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.linear_activation_backward,
+        _linear_activation_backward_dispatch,
+        _linear_activation_backward_if,
+    ],
+)
+def test_linear_activation_backward_accepts(candidate):
+    passes("linear_activation_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_swapped, "derivative although activation"),
+        (lambda dA, cache, a: ref.linear_backward(dA, cache[0]), "skips the activation"),
+        (
+            lambda dA, cache, a: ref.linear_activation_backward(dA, cache, a)[::-1],
+            "wrong order",
+        ),
+        (
+            lambda dA, cache, a: ref.linear_activation_backward(dA, cache, a)[1:],
+            "tuple of 3",
+        ),
+        *MISBEHAVING,
+    ],
+)
+def test_linear_activation_backward_names_mistakes(candidate, words):
+    fails("linear_activation_backward", candidate, words)
+
+
+# --- L_model_backward -------------------------------------------------------------------
+
+
+def _classic(AL, Y, caches, output="sigmoid", hidden="relu", sign=1, cast=True, key=None):
+    """The textbook backward pass with dAL; arguments plant mistakes."""
+    if cast:
+        Y = Y.astype(AL.dtype)
+    dA = -sign * (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    key = key or (lambda name, l: f"{name}{l - 1 if name == 'dA' else l}")
+    L = len(caches)
+    grads = {}
+    for l in reversed(range(1, L + 1)):
+        activation = output if l == L else hidden
+        dA, dW, db = ref.linear_activation_backward(dA, caches[l - 1], activation)
+        grads[key("dA", l)], grads[key("dW", l)], grads[key("db", l)] = dA, dW, db
+    return grads
+
+
+def _textbook_indices(AL, Y, caches):
+    """The seed tutorial's loop, with its bugs fixed."""
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape).astype(AL.dtype)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    linear_cache, Z = caches[-1]
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = ref.linear_backward(
+        ref.sigmoid_backward(dAL, Z), linear_cache
+    )
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = ref.linear_activation_backward(grads[f"dA{l + 1}"], caches[l], "relu")
+        grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dA_prev, dW, db
+    return grads
+
+
+def _skips_first_layer(AL, Y, caches):
+    grads = _classic(AL, Y, caches)
+    if len(caches) > 1:
+        for key in ("dA0", "dW1", "db1"):
+            del grads[key]
+    return grads
+
+
+def _reversed_caches(AL, Y, caches):
+    return ref.L_model_backward(AL, Y, caches[::-1])
+
+
+def _m_times_too_small(AL, Y, caches):
+    grads = ref.L_model_backward(AL, Y, caches)
+    return {key: value / AL.shape[1] for key, value in grads.items()}
+
+
+def _classic_uncast(AL, Y, caches):
+    """The textbook answer with integer labels: float32 cases come back as float64, still correct."""
+    return _classic(AL, Y, caches, cast=False)
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.L_model_backward, _classic, _textbook_indices, _classic_uncast]
+)
+def test_L_model_backward_accepts(candidate):
+    passes("L_model_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda AL, Y, c: _classic(AL, Y, c, key=lambda n, l: f"{n}{l}"), "shifted by one"),
+        (lambda AL, Y, c: _classic(AL, Y, c, key=lambda n, l: f"{n}{l - 1}"), "dW0"),
+        (_skips_first_layer, "layer 1 is skipped"),
+        (lambda AL, Y, c: _classic(AL, Y, c, output="relu"), "output layer uses the ReLU"),
+        (lambda AL, Y, c: _classic(AL, Y, c, hidden="sigmoid"), "hidden layers use the sigmoid"),
+        (lambda AL, Y, c: _classic(AL, Y, c, sign=-1), "wrong sign"),
+        (_reversed_caches, "caches[l - 1]"),
+        (_m_times_too_small, "m times too small"),
+        (lambda AL, Y, c: list(ref.L_model_backward(AL, Y, c).values()), "should be a dict"),
+        (lambda AL, Y, c: None, "None"),
+        (_raises, "raised ZeroDivisionError"),
+    ],
+)
+def test_L_model_backward_names_mistakes(candidate, words):
+    fails("L_model_backward", candidate, words)
+
+
+def test_L_model_backward_points_at_a_wrong_layer():
+    def wrong_db1(AL, Y, caches):
+        grads = ref.L_model_backward(AL, Y, caches)
+        grads["db1"] = grads["db1"] + 1
+        return grads
+
+    result = run_check("L_model_backward", wrong_db1, seed=0)
+    assert not result.passed
+    assert "grads['db1'] has wrong values" in result.messages[0]

@@ -1,0 +1,204 @@
+"""nnutils.gradcheck, and the checker of the gradient_check exercise."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+
+from nnutils import reference as ref
+from nnutils.check_backward import random_network
+from nnutils.checks import run_check
+from nnutils.gradcheck import (
+    gradient_check,
+    gradient_check_report,
+    gradients_to_vector,
+    model_cost,
+    numerical_gradient,
+    parameter_keys,
+    parameters_to_vector,
+    relative_difference,
+    vector_to_parameters,
+    verdict,
+)
+from nnutils.plot import plot_gradient_check
+
+SEEDS = (0, 1, 2)
+
+
+@pytest.fixture
+def network():
+    """Parameters, X, Y and the backward pass's grads of a [4, 5, 3, 1] network, m = 6."""
+    rng = np.random.default_rng(5)
+    parameters, X, Y = random_network(rng, [4, 5, 3, 1], 6)
+    AL, caches = ref.L_model_forward(X, parameters)
+    return parameters, X, Y, ref.L_model_backward(AL, Y, caches)
+
+
+def test_vectors_follow_the_key_order():
+    parameters = {
+        "b2": np.array([[7.0]]),
+        "W1": np.array([[1.0, 2.0], [3.0, 4.0]]),
+        "W2": np.array([[5.0, 6.0]]),
+        "b1": np.array([[8.0], [9.0]]),
+    }
+    assert parameter_keys(parameters) == ["W1", "b1", "W2", "b2"]
+    theta = parameters_to_vector(parameters)
+    np.testing.assert_array_equal(theta, [1, 2, 3, 4, 8, 9, 5, 6, 7])
+    assert theta.dtype == np.float64
+    back = vector_to_parameters(theta, parameters)
+    assert back.keys() == parameters.keys()
+    for key, value in parameters.items():
+        np.testing.assert_array_equal(back[key], value)
+    grads = {f"d{key}": -value for key, value in parameters.items()} | {"dA0": np.ones((2, 3))}
+    np.testing.assert_array_equal(gradients_to_vector(grads, parameters), -theta)
+
+
+def test_model_cost_is_the_forward_pass_and_cost(network):
+    parameters, X, Y, _ = network
+    AL, _ = ref.L_model_forward(X, parameters)
+    assert model_cost(parameters, X, Y) == ref.compute_cost(AL, Y)
+
+
+def test_numerical_gradient_matches_backpropagation(network):
+    parameters, X, Y, grads = network
+    grad = gradients_to_vector(grads, parameters)
+    assert relative_difference(grad, numerical_gradient(parameters, X, Y)) < 1e-7
+    centred = relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-4))
+    one_sided = relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-4, False))
+    assert centred < 1e-8 < 1e-6 < one_sided
+
+
+def test_relative_difference():
+    a = np.array([3.0, 4.0])
+    assert relative_difference(a, a) == 0
+    assert relative_difference(a, -a) == 1
+    assert relative_difference(a, 2 * a) == pytest.approx(1 / 3)
+
+
+def test_gradient_check_and_report_find_a_planted_bug(network):
+    parameters, X, Y, grads = network
+    assert gradient_check(parameters, grads, X, Y) < 1e-7
+    report = gradient_check_report(parameters, grads, X, Y)
+    assert list(report) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert max(report.values()) < 1e-6
+    broken = dict(grads, db2=grads["db2"] * 6)
+    assert gradient_check(parameters, broken, X, Y) > 1e-3
+    report = gradient_check_report(parameters, broken, X, Y)
+    assert max(report, key=report.get) == "b2"
+    assert all(report[key] < 1e-6 for key in report if key != "b2")
+
+
+# --- the gradient_check exercise --------------------------------------------------------
+
+
+def _perturbing_in_place(parameters, grads, X, Y, epsilon=1e-7):
+    """Nudges each entry of the caller's arrays and puts the saved value back."""
+    approx, grad = [], []
+    for key in parameter_keys(parameters):
+        P = parameters[key]
+        for index in np.ndindex(P.shape):
+            saved = P[index]
+            P[index] = saved + epsilon
+            J_plus = model_cost(parameters, X, Y)
+            P[index] = saved - epsilon
+            J_minus = model_cost(parameters, X, Y)
+            P[index] = saved
+            approx.append((J_plus - J_minus) / (2 * epsilon))
+            grad.append(grads[f"d{key}"][index])
+    approx, grad = np.array(approx), np.array(grad)
+    return np.linalg.norm(grad - approx) / (np.linalg.norm(grad) + np.linalg.norm(approx))
+
+
+def _restoring_by_arithmetic(parameters, grads, X, Y, epsilon=1e-7):
+    """Adds and subtracts epsilon: rounding may leave the parameters off by ~1e-17."""
+    theta, approx = [], []
+    for key in parameter_keys(parameters):
+        flat = parameters[key].reshape(-1)
+        for i in range(flat.size):
+            flat[i] += epsilon
+            J_plus = model_cost(parameters, X, Y)
+            flat[i] -= 2 * epsilon
+            J_minus = model_cost(parameters, X, Y)
+            flat[i] += epsilon
+            approx.append((J_plus - J_minus) / (2 * epsilon))
+        theta.append(np.ravel(grads[f"d{key}"]))
+    grad = np.concatenate(theta)
+    return float(np.linalg.norm(grad - approx) / (np.linalg.norm(grad) + np.linalg.norm(approx)))
+
+
+def _variant(numerator=None, approx_of=None, keys=None):
+    """A vector-style gradient_check with planted mistakes."""
+
+    def gradient_check(parameters, grads, X, Y, epsilon=1e-7):
+        theta = parameters_to_vector(parameters)
+        grad = gradients_to_vector(grads, parameters)
+        count = theta.size if keys is None else sum(parameters[k].size for k in keys)
+        approx = np.zeros(count)
+        for i in range(count):
+            plus, minus = theta.copy(), theta.copy()
+            plus[i] += epsilon
+            minus[i] -= epsilon
+            J_plus = model_cost(vector_to_parameters(plus, parameters), X, Y)
+            J_minus = model_cost(vector_to_parameters(minus, parameters), X, Y)
+            J = model_cost(parameters, X, Y)
+            approx[i] = (approx_of or (lambda p, m, j, e: (p - m) / (2 * e)))(
+                J_plus, J_minus, J, epsilon
+            )
+        grad = grad[:count]
+        gap = np.linalg.norm(grad - approx)
+        return gap if numerator else gap / (np.linalg.norm(grad) + np.linalg.norm(approx))
+
+    return gradient_check
+
+
+def _not_restoring(parameters, grads, X, Y, epsilon=1e-7):
+    parameters["W1"][0, 0] += epsilon
+    return gradient_check(parameters, grads, X, Y, epsilon)
+
+
+@pytest.mark.parametrize(
+    "candidate", [gradient_check, _variant(), _perturbing_in_place, _restoring_by_arithmetic]
+)
+def test_gradient_check_accepts(candidate):
+    for seed in SEEDS:
+        result = run_check("gradient_check", candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_variant(approx_of=lambda p, m, j, e: (p - j) / e), "one-sided"),
+        (_variant(approx_of=lambda p, m, j, e: (p - m) / e), "twice the gradient"),
+        (_variant(numerator=True), "relative difference"),
+        (_variant(keys=["W1"]), "missed the error planted"),
+        (_not_restoring, "left `parameters` changed"),
+        (lambda *args: None, "None"),
+        (lambda *args: [0.1], "should return a number"),
+        (lambda *args: np.nan, "nan"),
+        (lambda *args: 0.5, "expected about"),
+    ],
+)
+def test_gradient_check_names_mistakes(candidate, words):
+    for seed in SEEDS:
+        result = run_check("gradient_check", candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: a wrong answer passed"
+        assert words in "\n".join(result.messages), f"seed {seed}: {result}"
+
+
+def test_verdict():
+    assert verdict(1e-9).startswith("great")
+    assert verdict(1e-6).startswith("ok-ish")
+    assert verdict(1e-4).startswith("suspicious")
+    assert verdict(0.2).startswith("likely a bug")
+
+
+def test_plot_gradient_check_colours_bars_by_threshold():
+    report = {"W1": 1e-9, "b1": 0.0, "W2": 1e-5, "b2": 0.3}
+    ax = plot_gradient_check(report)
+    bars = ax.patches
+    assert [bar.get_height() for bar in bars] == [1e-9, 1e-16, 1e-5, 0.3]
+    assert ax.get_yscale() == "log"
+    colours = [to_hex(bar.get_facecolor()) for bar in bars]
+    assert colours[0] == colours[1] != colours[2] != colours[3] != colours[0]
+    plt.close(ax.figure)

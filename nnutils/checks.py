@@ -8,7 +8,8 @@ which never raises because of the candidate.
 Each exercise registers a checker with ``@exercise("name")``. A checker gets the
 candidate (a function, or a dict of values) and a ``np.random.Generator``, runs
 its cases from the smallest to the largest, raises ``Mistake`` at the first
-failure and returns the number of cases it ran. The helpers below (``call``,
+failure and returns the number of cases it ran (or ``(cases, notes)``, notes
+being remarks shown with a pass, e.g. on an unusual choice). The helpers below (``call``,
 ``expect_array``, ...) turn misbehaving answers into ``Mistake``s.
 """
 
@@ -17,8 +18,11 @@ import difflib
 import html
 import importlib
 import inspect
+import sysconfig
+import traceback
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -62,7 +66,7 @@ class NotWritten(Mistake):
 
 @dataclass
 class CheckResult:
-    """Outcome of a check: ``passed``, and ``messages`` explaining a failure."""
+    """Outcome of a check: ``passed``, and ``messages`` explaining a failure (or notes on a pass)."""
 
     exercise: str
     passed: bool
@@ -75,14 +79,19 @@ class CheckResult:
 
     def __str__(self):
         if self.passed:
-            return f"\N{CHECK MARK} {self.exercise}: passed ({self.cases} tests)."
+            head = f"\N{CHECK MARK} {self.exercise}: passed ({self.cases} tests)."
+            return "\n".join([head, *(f"note: {note}" for note in self.messages)])
         return "\n".join([f"\N{BALLOT X} {self.exercise}: {self.messages[0]}", *self.messages[1:]])
 
     def _repr_html_(self):
         if self.passed:
+            notes = "".join(
+                f"<div style='color:#9a6700;font-weight:400'>note: {html.escape(n)}</div>"
+                for n in self.messages
+            )
             return (
                 '<div style="color:#1a7f37;font-weight:600">'
-                f"\N{CHECK MARK} {html.escape(self.exercise)}: passed ({self.cases} tests)</div>"
+                f"\N{CHECK MARK} {html.escape(self.exercise)}: passed ({self.cases} tests){notes}</div>"
             )
         body = "".join(
             f"<pre style='margin:4px 0'>{html.escape(m)}</pre>" for m in self.messages[1:]
@@ -136,7 +145,7 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            cases = EXERCISES[exercise_id](subject, rng)
+            outcome = EXERCISES[exercise_id](subject, rng)
     except NotWritten as mistake:
         return CheckResult(exercise_id, False, [mistake.sentence, *mistake.details], 0, True)
     except Mistake as mistake:
@@ -147,7 +156,8 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
             False,
             [f"your answer could not be checked: {type(error).__name__}: {error}."],
         )
-    return CheckResult(exercise_id, True, [], cases)
+    cases, notes = outcome if isinstance(outcome, tuple) else (outcome, [])
+    return CheckResult(exercise_id, True, list(notes), cases)
 
 
 def check(exercise_id, candidate=None, /, **values):
@@ -205,8 +215,11 @@ def call(candidate, name, *args, may_change=()):
             "run that cell, then run this check again."
         ) from None
     except Exception as error:
+        names = [argument_name(candidate, index) for index in range(len(args))]
         raise Mistake(
-            f"{name} raised {type(error).__name__}: {error}", f"while running {describe(args)}."
+            f"{name} raised {type(error).__name__}: {error}",
+            _failing_line(error),
+            f"while running it with {describe(args, names)}.",
         ) from None
     for index, (now, then) in enumerate(zip(args, before, strict=True)):
         if index not in may_change and not same(now, then):
@@ -216,6 +229,22 @@ def call(candidate, name, *args, may_change=()):
                 "(for example `X = X + 1` rather than `X += 1` or `X[...] = ...`).",
             )
     return out
+
+
+def _failing_line(error):
+    """'at line N of your code: ...' for the innermost frame outside NumPy and nnutils, or ''."""
+    libraries = (
+        str(Path(np.__file__).parent),
+        str(Path(__file__).parent),
+        sysconfig.get_paths()["stdlib"],
+    )
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    own = [frame for frame in frames if not frame.filename.startswith(libraries)]
+    if not own:
+        return ""
+    frame = own[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"at line {frame.lineno} of your code{code}"
 
 
 def argument_name(function, index):
@@ -248,9 +277,12 @@ def same(a, b):
     return a == b
 
 
-def describe(args):
+def describe(args, names=None):
     """Short description of call arguments: shapes of arrays, values of the rest."""
-    return "arguments " + ", ".join(_describe(a) for a in args) if args else "no arguments"
+    if not args:
+        return "no arguments"
+    names = names or [f"#{index + 1}" for index in range(len(args))]
+    return ", ".join(f"{n}={_describe(a)}" for n, a in zip(names, args, strict=True))
 
 
 def _describe(value):
@@ -259,6 +291,8 @@ def _describe(value):
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
+        if len(value) <= 8 and all(isinstance(v, int | float) for v in value):
+            return repr(value)
         inner = ", ".join(_describe(v) for v in value[:4])
         return (
             f"{type(value).__name__} of {len(value)} ({inner}{', ...' if len(value) > 4 else ''})"

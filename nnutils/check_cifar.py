@@ -1,1 +1,255 @@
-"""Checks of the cifar exercises (filled in with their lesson)."""
+"""Checks of lesson 08 (CIFAR-10): standardize, predict_classes, confusion_matrix."""
+
+import numpy as np
+
+from . import reference as ref
+from .checks import Mistake, NotWritten, call, exercise, expect_array, show
+
+# --- standardize -------------------------------------------------------------------------
+
+
+def random_images(rng, m, P, dtype=np.float64):
+    """Images (3 P, m) in [0, 1] whose channels, and pixels within a channel, differ in mean."""
+    channel_mean = np.repeat(rng.uniform(0.3, 0.7, size=3), P)[:, None]
+    pixel_shift = rng.uniform(-0.15, 0.15, size=(3 * P, 1))
+    noise = rng.uniform(-0.2, 0.2, size=(3 * P, m)) * rng.uniform(0.5, 1.5, size=(3 * P, 1))
+    return np.clip(channel_mean + pixel_shift + noise, 0, 1).astype(dtype)
+
+
+def _channel_stats(X, blocks):
+    """Per-row mean and std (3 P, 1) from the statistics of each group of rows in ``blocks``."""
+    mean, std = np.empty((X.shape[0], 1)), np.empty((X.shape[0], 1))
+    for rows in blocks:
+        mean[rows], std[rows] = X[rows].mean(), X[rows].std()
+    return mean, std
+
+
+def _with_sample_std(X_train, X):
+    """Standardisation with the sample standard deviation (ddof=1) of each channel."""
+    P = X_train.shape[0] // 3
+    mean, std = _channel_stats(X_train, [np.arange(c * P, (c + 1) * P) for c in range(3)])
+    n = P * X_train.shape[1]
+    return (X - mean) / (std * np.sqrt(n / (n - 1)))
+
+
+def _acceptable(got, *answers):
+    """True when ``got`` is one of the correct ``answers`` up to a small epsilon added to std.
+
+    np.std(ddof=1) is as good as ddof=0 (on real images the two agree), and so is
+    (X - mean) / (std + eps) with eps up to about 1e-5.
+    """
+    if not isinstance(got, np.ndarray) or got.dtype.kind != "f":
+        return False
+    return any(
+        got.shape == answer.shape and np.allclose(got, answer, rtol=1e-4, atol=1e-5)
+        for answer in answers
+    )
+
+
+def standardize_mistakes(X_train, X):
+    """(sentence, wrong answer) pairs for the usual slips."""
+    n_x = X_train.shape[0]
+    P = n_x // 3
+    channels = [np.arange(c * P, (c + 1) * P) for c in range(3)]
+    mean, std = _channel_stats(X_train, channels)
+    own_mean, own_std = _channel_stats(X, channels)
+    interleaved_mean, interleaved_std = _channel_stats(
+        X_train, [np.arange(c, n_x, 3) for c in range(3)]
+    )
+    pixel_mean = X_train.mean(axis=1, keepdims=True)
+    pixel_std = X_train.std(axis=1, keepdims=True)
+    return [
+        (
+            "the result uses the statistics of X itself: compute the mean and standard deviation "
+            "from X_train only and apply them to X (validation and test images must be "
+            "transformed exactly like the training images).",
+            (X - own_mean) / own_std,
+        ),
+        (
+            "you returned X_train standardised: return X, standardised with X_train's statistics.",
+            (X_train - mean) / std,
+        ),
+        (
+            "the channels are the three blocks of P rows (all red values, then all green, then all "
+            "blue), not every third row: X_train.reshape(3, P, m) groups them.",
+            (X - interleaved_mean) / interleaved_std,
+        ),
+        (
+            "you used one mean and standard deviation per pixel (over axis=1); this exercise asks "
+            "for one per colour channel, shared by the channel's P pixels.",
+            (X - pixel_mean) / pixel_std,
+        ),
+        (
+            "you used one mean and standard deviation for all three channels together; compute "
+            "them for each channel (red, green, blue) separately.",
+            (X - X_train.mean()) / X_train.std(),
+        ),
+        ("divide by the standard deviation as well: (X - mean) / std.", X - mean),
+        ("subtract the mean as well: (X - mean) / std.", X / std),
+        (
+            "divide by the standard deviation (np.std), not by the variance.",
+            (X - mean) / std**2,
+        ),
+        ("it is (X - mean) / std: subtract the mean, do not add it.", (X + mean) / std),
+    ]
+
+
+@exercise("standardize")
+def _standardize(candidate, rng):
+    sizes = [(2, 1, 2), (4, 3, 5), (int(rng.integers(5, 20)), int(rng.integers(2, 9)), 16)]
+    sizes.append((int(rng.integers(20, 60)), int(rng.integers(5, 20)), 1024))
+    for index, (m, k, P) in enumerate(sizes):
+        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        X_train, X = random_images(rng, m, P, dtype), random_images(rng, k, P, dtype)
+        X = X + rng.uniform(-0.1, 0.1, size=(3 * P, 1)).astype(dtype)  # differs from X_train
+        case = (
+            f"with X_train{X_train.shape} and X{X.shape}, {np.dtype(dtype).name} "
+            f"(3 channels of P = {P} pixels)."
+        )
+        try:
+            got = call(candidate, "standardize", X_train, X)
+        except NotWritten:
+            raise
+        except Mistake as mistake:
+            if P == 1024:
+                raise
+            raise Mistake(
+                f"{mistake.sentence.rstrip('.')}. These tests also use small images, P = {P} pixels per "
+                "channel: write the code in terms of P (or X_train.shape), not 1024 or 32.",
+                *mistake.details,
+            ) from None
+        expected = ref.standardize(X_train, X)
+        if not _acceptable(got, expected, _with_sample_std(X_train, X)):
+            expect_array(got, expected, "the result", standardize_mistakes(X_train, X), case)
+        if dtype == np.float32 and got.dtype != np.float32:
+            raise Mistake(
+                f"the result is {got.dtype} for float32 images: keep float32, which halves the "
+                "memory CIFAR-10 needs (e.g. compute mean and std from the float32 data, or "
+                "convert them with .astype(X.dtype)).",
+                case,
+            )
+    return len(sizes)
+
+
+# --- predict_classes ---------------------------------------------------------------------
+
+
+def random_network(rng, dims, dtype):
+    """Parameters of an L-layer network with He weights and random biases."""
+    parameters = ref.initialize_parameters_deep(dims, rng, dtype=dtype)
+    for l in range(1, len(dims)):
+        parameters[f"b{l}"] = rng.standard_normal((dims[l], 1)).astype(dtype)
+    return parameters
+
+
+@exercise("predict_classes")
+def _predict_classes(candidate, rng):
+    dims_list = [[2, 3], [3, 4, 2], [5, 6, 4, int(rng.integers(3, 8))]]
+    dims_list.append([int(rng.integers(20, 60)), int(rng.integers(10, 30)), 10])
+    for index, dims in enumerate(dims_list):
+        dtype = np.float32 if index == len(dims_list) - 1 else np.float64
+        m = 2 if index == 0 else int(rng.integers(5, 40))
+        parameters = random_network(rng, dims, dtype)
+        X = rng.standard_normal((dims[0], m)).astype(dtype)
+        case = f"with X{X.shape}, {np.dtype(dtype).name}, and layer_dims={dims}."
+        got = call(candidate, "predict_classes", X, parameters)
+        AL, _ = ref.L_model_forward(X, parameters, output_activation="softmax")
+        expected = AL.argmax(axis=0, keepdims=True)
+        mistakes = [
+            (
+                f"the labels have shape {(m,)}, expected {(1, m)}: keep the row dimension "
+                "(argmax(axis=0, keepdims=True) or .reshape(1, -1)).",
+                expected.ravel(),
+            ),
+            (
+                "these are the highest probabilities, not the classes: np.argmax gives the "
+                "index of the largest value, which is the class label.",
+                AL.max(axis=0, keepdims=True),
+            ),
+            *[
+                (
+                    "argmax went over axis 1 (the examples): take it over axis 0, the classes, "
+                    "so that each column (example) gets its most probable class.",
+                    wrong,
+                )
+                for wrong in (
+                    AL.argmax(axis=1),
+                    AL.argmax(axis=1, keepdims=True),
+                    AL.argmax(axis=1).reshape(1, -1),
+                )
+            ],
+            (
+                "the labels are 1 too large: classes are numbered from 0, as argmax numbers them.",
+                expected + 1,
+            ),
+            *[
+                (
+                    "this is the binary rule (probability > 0.5) applied to each class: with "
+                    "several classes, pick the most probable one with argmax over axis 0.",
+                    wrong,
+                )
+                for wrong in ((AL > 0.5).astype(int), ref.predict(X, parameters))
+            ],
+        ]
+        expect_array(got, expected, "the predicted labels", mistakes, case)
+        if np.asarray(got).dtype.kind == "f":
+            raise Mistake("the labels should be integers (argmax returns them), not floats.", case)
+    return len(dims_list)
+
+
+# --- confusion_matrix --------------------------------------------------------------------
+
+
+def _labels(rng, C, m, attempts=50):
+    """y_true, y_pred (1, m) in 0..C-1, mostly equal; when m > 1, with some class predicted in two
+    ways and some pair repeated, so that each catalogued mistake gives a different matrix."""
+    for _ in range(attempts):
+        y_true = rng.integers(0, C, size=(1, m))
+        y_pred = np.where(rng.random((1, m)) < 0.6, y_true, rng.integers(0, C, size=(1, m)))
+        M = ref.confusion_matrix(y_true, y_pred, C)
+        if m == 1 or ((M > 0).sum(axis=1).max() > 1 and M.max() > 1):
+            break
+    return y_true, y_pred
+
+
+@exercise("confusion_matrix")
+def _confusion_matrix(candidate, rng):
+    sizes = [(2, 1), (2, 6), (3, 20), (int(rng.integers(4, 8)), int(rng.integers(30, 60)))]
+    sizes.append((10, int(rng.integers(200, 400))))
+    for index, (C, m) in enumerate(sizes):
+        top = C - 1 if index == 3 else C  # case 3: the last class occurs nowhere
+        y_true, y_pred = _labels(rng, top, m)
+        case = (
+            f"with C={C}, y_true={show(y_true, 12)} and y_pred={show(y_pred, 12)}, shapes (1, {m})."
+        )
+        got = call(candidate, "confusion_matrix", y_true, y_pred, C)
+        expected = ref.confusion_matrix(y_true, y_pred, C)
+        once = np.zeros((C, C))
+        once[y_true[0], y_pred[0]] = 1
+        shape = getattr(got, "shape", None)
+        if shape is not None and shape != (C, C) and len(shape) == 2 and shape[0] == shape[1] < C:
+            raise Mistake(
+                f"the matrix is {shape}, expected (C, C) = {(C, C)}: use the argument C, not "
+                "the largest label + 1 (a class may never occur).",
+                case,
+            )
+        mistakes = [
+            (
+                "rows and columns are swapped: row i is the true class, column j the predicted "
+                "one, M[i, j] = how many examples of class i were predicted as j.",
+                expected.T,
+            ),
+            (
+                "each (true, predicted) pair is counted at most once: with fancy indexing, "
+                "M[y_true, y_pred] += 1 does not add up repeated pairs. Use "
+                "np.add.at(M, (y_true, y_pred), 1), or a loop over the examples.",
+                once,
+            ),
+            (
+                "the entries should be counts, not fractions of each row.",
+                expected / np.maximum(expected.sum(axis=1, keepdims=True), 1),
+            ),
+            ("the entries should be counts, not fractions of m.", expected / m),
+        ]
+        expect_array(got, expected, "the confusion matrix", mistakes, case)
+    return len(sizes)

@@ -42,9 +42,8 @@ def expect_cost(
         )
     if isinstance(got, np.ndarray) and got.size == 1:
         raise Mistake(
-            f"the cost should be a number, got an array of shape {got.shape}"
-            + (" (np.dot gives one)" if got.shape == (1, 1) else "")
-            + ": return float(np.squeeze(cost)) or cost.item().",
+            f"the cost should be a number, got an array of shape {got.shape}: "
+            "return float(np.squeeze(cost)) or cost.item().",
             case,
         )
     if nan_hint and _is_number(got) and not np.isfinite(got):
@@ -167,13 +166,24 @@ def _compute_cost(candidate, rng):
 
 
 def large_scores(rng, C, m):
-    """Scores (C, m) of a layer fed raw pixel values 0..255: up to 1000, columns far apart."""
+    """Scores (C, m) of a layer fed raw pixel values 0..255: up to 1000, columns far apart.
+
+    Column 0 holds both +1000 and -1000 (subtracting its minimum overflows); the last
+    column lies 2000 below the others (subtracting the maximum of the whole array underflows).
+    """
     A_prev = rng.uniform(0, 255, size=(int(rng.integers(3, 10)), m))
     _, W, b = random_layer(rng, A_prev.shape[0], C, m)
     Z, _ = ref.linear_forward(A_prev, W, b)
     Z = Z - Z.max() + 1000
+    Z[:2, 0] = 1000, -1000
     Z[:, -1] -= 2000
     return Z
+
+
+def describe_scores(Z):
+    """Z's shape and dtype, with its values when it is small enough to read."""
+    text = f"Z{Z.shape} {Z.dtype.name}"
+    return f"{text} = {show(Z)}" if Z.size <= 12 else f"{text}, from {Z.min():.4g} to {Z.max():.4g}"
 
 
 def softmax_mistakes(Z):
@@ -204,19 +214,24 @@ def _softmax(candidate, rng):
     for index, (C, m) in enumerate(shapes):
         dtype = np.float32 if index == len(shapes) - 1 else np.float64
         Z, _ = ref.linear_forward(*random_layer(rng, int(rng.integers(1, 8)), C, m, dtype))
-        case = f"with Z{Z.shape} {Z.dtype.name} = {show(Z)}."
+        case = f"with {describe_scores(Z)}."
         got = call(candidate, "softmax", Z)
         Z64 = Z.astype(np.float64)
-        expect_array(got, ref.softmax(Z64), "softmax(Z)", softmax_mistakes(Z64), case)
+        # Compared in Z's dtype, so that float32 answers get float32 tolerances.
+        mistakes = [(sentence, wrong.astype(dtype)) for sentence, wrong in softmax_mistakes(Z64)]
+        expect_array(got, ref.softmax(Z64).astype(dtype), "softmax(Z)", mistakes, case)
     Z = large_scores(rng, int(rng.integers(3, 8)), int(rng.integers(3, 8)))
-    case = f"with large scores, Z{Z.shape} = {show(Z)}."
+    case = (
+        f"with large scores, Z{Z.shape} from {Z.min():.4g} to {Z.max():.4g}, "
+        "column 0 holding 1000 and -1000."
+    )
     got = call(candidate, "softmax", Z)
     if isinstance(got, np.ndarray) and got.dtype.kind == "f" and not np.isfinite(got).all():
         raise Mistake(
-            "softmax(Z) contains NaN or inf for large scores: np.exp overflows above about 709 "
-            "(np.exp(1000) is inf) and underflows to 0 below about -745. Subtract each column's "
-            "own maximum, Z.max(axis=0, keepdims=True), before np.exp: that leaves softmax "
-            "unchanged and keeps every exponent ≤ 0.",
+            "softmax(Z) contains NaN or inf for large scores: np.exp(1000) overflows to inf. "
+            "Subtract each column's own maximum, Z.max(axis=0, keepdims=True), before np.exp "
+            "(not its minimum, nor the maximum of the whole array): every exponent is then ≤ 0 "
+            "and the largest term is 1.",
             case,
         )
     expect_array(got, ref.softmax(Z), "softmax(Z)", softmax_mistakes(Z), case)
@@ -244,8 +259,9 @@ def _one_hot(candidate, rng):
                 case,
             )
         if shape is not None and len(shape) == 2 and shape[1] == m and shape[0] < C:
+            rows = "1 row" if shape[0] == 1 else f"{shape[0]} rows"
             raise Mistake(
-                f"the result has {shape[0]} rows, expected C = {C}: use the argument C, not "
+                f"the result has {rows}, expected C = {C}: use the argument C, not "
                 "labels.max() + 1 (a class may be missing from the labels).",
                 case,
             )
@@ -293,6 +309,11 @@ def categorical_mistakes(AL, Y):
             J * m,
         ),
         ("the cost is negative and m times too large: J = -(1/m) Σ Y * log(AL).", -J * m),
+        (
+            "the sum is divided by C = Y.shape[0], the number of classes: divide by m = "
+            "Y.shape[1], the number of columns (examples).",
+            J * m / C,
+        ),
         (
             "the cost is C times too small: np.mean over the whole (C, m) array divides by C·m; "
             "sum over the classes and divide by m only.",

@@ -93,16 +93,18 @@ def _dataset_shapes(values, rng):
 def _column_example(values, rng):
     expect_keywords(values, ["i", "x_i", "y_i"], "column_example")
     X, Y = load_planar()
+    m = X.shape[1]
     i = values["i"]
-    if not _is_integer(i) or not -X.shape[1] <= i < X.shape[1]:
-        raise Mistake(f"i should be an index between 0 and {X.shape[1] - 1}, got {i!r}.")
+    if not _is_integer(i) or not -m <= i < m:
+        raise Mistake(f"i should be an index between 0 and {m - 1}, got {i!r}.")
     case = f"with i = {i}."
     column = "example i is column i of X, a (2, 1) column: X[:, [i]] or X[:, i:i+1]"
+    previous = "the last example" if i in (0, -m) else f"example {i - 1}"
     mistakes = [
         (f"x_i has shape (2,): X[:, i] drops the column dimension; {column}.", X[:, i]),
         (f"x_i is a row of shape (1, 2); {column}.", X[:, i].reshape(1, -1)),
-        (f"x_i is example {i + 1}, the next one: {column}.", X[:, [(i + 1) % X.shape[1]]]),
-        (f"x_i is example {i - 1}: Python counts from 0, and {column}.", X[:, [i - 1]]),
+        (f"x_i is example {(i + 1) % m}, the next one: {column}.", X[:, [(i + 1) % m]]),
+        (f"x_i is {previous}: Python counts from 0, and {column}.", X[:, [i - 1]]),
     ]
     if 0 <= i < X.shape[0]:
         row = f"x_i is row {i} of X: one feature of every example; {column}."
@@ -111,21 +113,33 @@ def _column_example(values, rng):
         raise Mistake("x_i is None: give it the column of example i.", case)
     expect_array(values["x_i"], X[:, [i]], "x_i", mistakes, case)
     _expect_label(values["y_i"], int(Y[0, i]), case)
-    return 2
+    return 2  # the two values checked, x_i and y_i
 
 
 def _expect_label(y_i, label, case):
-    """``y_i`` must be the number ``label`` (a size-1 array such as Y[:, i] is accepted)."""
+    """``y_i`` must be the single number ``label`` (a 0-d array such as np.squeeze gives counts)."""
     if y_i is None:
         raise Mistake("y_i is None: give it the label of example i.", case)
-    try:
-        y = np.asarray(y_i, dtype=float)
-    except (TypeError, ValueError):
-        raise Mistake(f"y_i should be a number, got {type(y_i).__name__}.", case) from None
-    if y.size != 1:
+    if isinstance(y_i, np.ndarray) and y_i.size > 1:
         raise Mistake(
-            f"y_i holds {y.size} labels; it should be the label of example i only: Y[0, i].",
+            f"y_i holds {y_i.size} labels; it should be the label of example i only: Y[0, i].",
             case,
         )
-    if y.item() != label:
-        raise Mistake(f"y_i is {y.item():g}, but example i has label {label}: Y[0, i].", case)
+    if isinstance(y_i, np.ndarray) and y_i.ndim > 0:
+        raise Mistake(
+            f"y_i is an array of shape {y_i.shape}; it should be a single number, the label "
+            "of example i: Y[0, i] (row 0, column i) gives the number itself.",
+            case,
+        )
+    if isinstance(y_i, np.ndarray):
+        y_i = y_i[()]
+    if not isinstance(y_i, int | float | np.integer | np.floating) or isinstance(y_i, bool):
+        raise Mistake(
+            f"y_i should be a number, got {type(y_i).__name__} {y_i!r}: use Y[0, i].", case
+        )
+    if y_i != label:
+        raise Mistake(
+            f"y_i is {y_i:g}, but example i has label {label}: Y[0, i], row 0 and column i "
+            "(the same i as for x_i).",
+            case,
+        )

@@ -4,6 +4,9 @@ import numpy as np
 
 from .checks import Mistake, call, exercise, expect_keys, shape_sentence
 
+# A weight scale within 25% of the lesson's (0.01, or He's sqrt(2 / n_prev)) gets no note.
+SCALE_TOLERANCE = 0.25
+
 
 def _call(candidate, name, *args):
     """``call``, with a hint for the commonest error: a shape given as several arguments."""
@@ -19,8 +22,11 @@ def _call(candidate, name, *args):
         raise
 
 
-def _expect_weights(W, shape, name, n_prev, case, scale_hint):
-    """Shape, float dtype, not zero, rows not identical, not too large."""
+def _expect_weights(W, shape, name, n_prev, case, scale_hint, lenient=False):
+    """Shape, float dtype, not zero, rows not identical, not too large.
+
+    ``lenient`` also accepts the scale sqrt(2 / n_l) of a mistaken fan-in (n_l units).
+    """
     if not isinstance(W, np.ndarray):
         raise Mistake(f"{name} should be a NumPy array, got {type(W).__name__}.", case)
     if W.shape != shape and W.shape == shape[::-1]:
@@ -50,7 +56,8 @@ def _expect_weights(W, shape, name, n_prev, case, scale_hint):
         )
     if W.size > 1 and np.all(W == W.flat[0]):
         raise Mistake(f"every entry of {name} is the same number; draw them at random.", case)
-    limit = max(0.1, 3 * np.sqrt(2.0 / n_prev))  # three times He: tiny samples stay below it
+    fan = min(n_prev, shape[0]) if lenient else n_prev
+    limit = max(0.1, 3 * np.sqrt(2.0 / fan))  # three times He: tiny samples stay below it
     if W.std() > limit:
         raise Mistake(
             f"the weights in {name} are too large (standard deviation {W.std():.3g} for "
@@ -81,6 +88,33 @@ def _expect_bias(b, n, name, case):
         raise Mistake(f"{name} should start at zero; only the weights need randomness.", case)
 
 
+def _expect_parameters(parameters, name, keys, case):
+    """``parameters`` must be a dict with exactly ``keys``."""
+    if parameters is None:
+        raise Mistake(f"{name} returned None: is a `return` missing?", case)
+    if not isinstance(parameters, dict):
+        raise Mistake(
+            f"{name} should return a dict of parameters, got {type(parameters).__name__}: "
+            'return {"W1": W1, "b1": b1, ...}.',
+            case,
+        )
+    expect_keys(parameters, keys, "the returned dict", case)
+
+
+def _sign_note(W, name):
+    """A note when every weight of ``W`` has the same sign, else None."""
+    if W.size > 1 and ((W >= 0).all() or (W <= 0).all()):
+        return (
+            f"every weight in {name} has the same sign (rng.random draws from [0, 1)): "
+            "accepted, but weights are normally centred on 0, as rng.standard_normal gives."
+        )
+    return None
+
+
+def _is_near(value, target):
+    return abs(value - target) <= SCALE_TOLERANCE * target
+
+
 def _expect_uses_rng(candidate, name, args, case):
     """Same seed gives the same parameters; different seeds give different weights."""
     first = _call(candidate, name, *args, 7)
@@ -108,13 +142,26 @@ def _initialize_parameters(candidate, rng):
         parameters = _call(
             candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6))
         )
-        expect_keys(parameters, ["W1", "b1", "W2", "b2"], "the returned dict", case)
+        _expect_parameters(parameters, "initialize_parameters", ["W1", "b1", "W2", "b2"], case)
         _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case, hint)
         _expect_bias(parameters["b1"], n_h, "b1", case)
         _expect_weights(parameters["W2"], (n_y, n_h), "W2", n_h, case, hint)
         _expect_bias(parameters["b2"], n_y, "b2", case)
         _expect_uses_rng(candidate, "initialize_parameters", (n_x, n_h, n_y), case)
-    return len(sizes)
+    return len(sizes), _small_scale_notes(parameters["W1"])
+
+
+def _small_scale_notes(W1):
+    """Notes on a first layer (of the largest case) far from 0.01 or not centred on 0."""
+    notes = [_sign_note(W1, "W1")]
+    std = float(W1.std())
+    if not 0.5 * 0.01 <= std <= 2 * 0.01:
+        notes.append(
+            f"your W1 has standard deviation {std:.2g}, where the lesson asks for 0.01: "
+            "accepted (any small random start breaks the symmetry), but your numbers below "
+            "will differ from the text."
+        )
+    return [note for note in notes if note]
 
 
 def _expect_layer_keys(parameters, L, case):
@@ -133,14 +180,58 @@ def _expect_layer_keys(parameters, L, case):
             "range(1, len(layer_dims)).",
             case,
         )
-    expect_keys(parameters, keys, "the returned dict", case)
+    _expect_parameters(parameters, "initialize_parameters_deep", keys, case)
+
+
+def _expect_fresh_draws(parameters, L, case):
+    """Weights of two layers of the same shape must not be the same numbers (up to scale)."""
+    weights = [parameters[f"W{l}"] for l in range(1, L + 1)]
+    for l, W in enumerate(weights, start=1):
+        for k, V in enumerate(weights[l:], start=l + 1):
+            if (
+                W.shape == V.shape
+                and W.size >= 4
+                and np.allclose(W / np.abs(W).max(), V / np.abs(V).max())
+            ):
+                raise Mistake(
+                    f"W{l} and W{k} hold the same numbers: every layer draws the same numbers. "
+                    "Create the Generator once, before the loop (the given line "
+                    "rng = np.random.default_rng(rng) does it), and draw every layer from it.",
+                    case,
+                )
+
+
+def _he_scale_notes(W, n_prev, n):
+    """Notes on a first layer W (n, n_prev) whose scale is not He's sqrt(2 / n_prev)."""
+    notes = [_sign_note(W, "W1")]
+    std, he = float(W.std()), np.sqrt(2 / n_prev)
+    if not _is_near(std, he):
+        named = [
+            (0.01, " (the 0.01 of the two-layer network)"),
+            (np.sqrt(1 / n_prev), " (Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh)"),
+            (
+                np.sqrt(2 / n),
+                " (sqrt(2 / layer_dims[l]): the layer's own size instead of its "
+                "number of inputs, layer_dims[l - 1])",
+            ),
+            (2 / n_prev, " (2 / n_{l-1}, without the square root)"),
+        ]
+        which = next((text for scale, text in named if _is_near(std, scale)), "")
+        notes.append(
+            f"your weights have standard deviation {std:.2g}{which} in a layer with {n_prev} "
+            f"inputs, where He gives sqrt(2 / {n_prev}) = {he:.2g}: fine for this check, but "
+            "watch the 10-layer picture below."
+        )
+    return [note for note in notes if note]
 
 
 @exercise("initialize_parameters_deep")
 def _initialize_parameters_deep(candidate, rng):
-    dims_list = [[2, 4, 1], [5, 4, 3, 1]]
+    dims_list = [[2, 4, 1], [3, 4, 4, 4, 1]]  # W2 and W3 of one shape: fresh draws for each?
     dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
-    dims_list.append([int(rng.integers(60, 120)), int(rng.integers(20, 40)), 7, 1])
+    # The first layer of the last case has 2.5 to 6 times more inputs than units, so that the
+    # notes can tell sqrt(2 / n_prev) from sqrt(2 / n), and unscaled weights are too large.
+    dims_list.append([int(rng.integers(100, 150)), int(rng.integers(25, 40)), 7, 1])
     hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialisation)"
     for dims in dims_list:
         case = f"with layer_dims={dims}."
@@ -151,7 +242,9 @@ def _initialize_parameters_deep(candidate, rng):
         _expect_layer_keys(parameters, L, case)
         for l in range(1, L + 1):
             n, n_prev = dims[l], dims[l - 1]
-            _expect_weights(parameters[f"W{l}"], (n, n_prev), f"W{l}", n_prev, case, hint)
+            W = parameters[f"W{l}"]
+            _expect_weights(W, (n, n_prev), f"W{l}", n_prev, case, hint, lenient=True)
             _expect_bias(parameters[f"b{l}"], n, f"b{l}", case)
+        _expect_fresh_draws(parameters, L, case)
         _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
-    return len(dims_list)
+    return len(dims_list), _he_scale_notes(parameters["W1"], dims[0], dims[1])

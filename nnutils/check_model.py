@@ -1,1 +1,389 @@
-"""Checks of the model exercises (filled in with their lesson)."""
+"""Checks of lesson 07: the full model, predictions and L2 regularisation."""
+
+import numpy as np
+
+from . import reference as ref
+from .checks import (
+    Mistake,
+    call,
+    close,
+    exercise,
+    expect_array,
+    expect_float,
+    expect_keys,
+    expect_tuple,
+)
+
+DEFAULT_RATE = 0.0075  # the models' default learning_rate
+SIGN_HINT = {"two_layer_model": "; check the sign of dA2 = -(Y / A2 - (1 - Y) / (1 - A2))"}
+
+
+def random_network(rng, n_x, hidden, m, dtype=np.float64):
+    """X (n_x, m), parameters with random biases and layer sizes [n_x, *hidden, 1].
+
+    The output bias centres Z_L, so that both labels occur and no output sits at 0.5.
+    """
+    dims = [n_x, *hidden, 1]
+    parameters = ref.initialize_parameters_deep(dims, rng)
+    for l in range(1, len(dims)):
+        parameters[f"b{l}"] = 0.5 * rng.standard_normal((dims[l], 1))
+    X = rng.standard_normal((n_x, m))
+    _, caches = ref.L_model_forward(X, parameters)
+    _, ZL = caches[-1]
+    L = len(dims) - 1
+    parameters[f"b{L}"] = parameters[f"b{L}"] - ZL.mean() + 1e-3
+    parameters = {key: P.astype(dtype) for key, P in parameters.items()}
+    return X.astype(dtype), parameters
+
+
+def network_cases(rng, count=4):
+    """(n_x, hidden sizes, m, dtype) from small to large; the first has 2 inputs, the last is float32."""
+    cases = [(2, [3], 5, np.float64), (3, [4, 2], 8, np.float64)]
+    for _ in range(count - 2):
+        hidden = [int(n) for n in rng.integers(1, 8, size=rng.integers(1, 4))]
+        cases.append((int(rng.integers(2, 8)), hidden, int(rng.integers(10, 40)), np.float64))
+    cases[-1] = (*cases[-1][:3], np.float32)
+    return cases
+
+
+def _flip_output(parameters):
+    """Parameters whose output layer is negated: every prediction flips."""
+    L = len(parameters) // 2
+    return {**parameters, f"W{L}": -parameters[f"W{L}"], f"b{L}": -parameters[f"b{L}"]}
+
+
+@exercise("predict")
+def _predict(candidate, rng):
+    cases = network_cases(rng)
+    for n_x, hidden, m, dtype in cases:
+        X, parameters = random_network(rng, n_x, hidden, m, dtype)
+        case = f"with X{X.shape} {np.dtype(dtype).name} and layers {[n_x, *hidden, 1]}."
+        AL, _ = ref.L_model_forward(X, parameters)
+        expected = ref.predict(X, parameters)
+        got = call(candidate, "predict", X, parameters)
+        flipped = call(candidate, "predict", X, _flip_output(parameters))
+        if same_labels(got, flipped):
+            raise Mistake(
+                "predict gave the same answer for two different sets of parameters: use the "
+                "`parameters` argument, not a variable from the notebook.",
+                case,
+            )
+        mistakes = [
+            (
+                "predict returned the probabilities AL: turn them into labels, "
+                "1 where AL > 0.5 and 0 elsewhere.",
+                AL,
+            ),
+            ("the labels are the wrong way round: predict 1 where AL > 0.5.", 1 - expected),
+            (
+                f"the predictions have shape ({m},), expected (1, {m}): keep the row "
+                "dimension, one column per example.",
+                expected.ravel(),
+            ),
+        ]
+        if not close(got, AL):
+            _expect_zeros_and_ones(got, case)
+        expect_array(got, expected, "the predictions", mistakes, case)
+    return len(cases)
+
+
+def _expect_zeros_and_ones(got, case):
+    """Predictions are labels: every value is 0 or 1 (NaN is left to expect_array)."""
+    if not isinstance(got, np.ndarray) or got.dtype.kind not in "fiub":
+        return
+    odd = got[(got != 0) & (got != 1) & ~np.isnan(got)]
+    if odd.size:
+        raise Mistake(
+            f"the predictions should be labels 0 or 1, got values such as {odd.flat[0]:.4g}: "
+            "compare every probability with 0.5.",
+            case,
+        )
+
+
+def same_labels(a, b):
+    """True when ``a`` and ``b`` are arrays of the same shape and values."""
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+
+
+# --- the models -------------------------------------------------------------------------
+
+
+def shallow_start(dims, seed):
+    """The two-layer model's start: initialize_parameters(n_x, n_h, n_y, seed)."""
+    return ref.initialize_parameters(*dims, seed)
+
+
+def deep_start(dims, seed):
+    """The L-layer model's start: initialize_parameters_deep(dims, seed)."""
+    return ref.initialize_parameters_deep(dims, seed)
+
+
+STARTS = {
+    "two_layer_model": (shallow_start, "initialize_parameters(n_x, n_h, n_y, rng)"),
+    "L_layer_model": (deep_start, "initialize_parameters_deep(layers_dims, rng)"),
+}
+
+
+def model_cases(rng, name):
+    """(layers_dims, m, learning_rate, num_iterations, dtype), smallest first; one is float32."""
+    cases = [([2, 3, 1], 4, 0.5, 1), ([3, 2, 1], 6, 0.3, 4)]
+    for num_iterations in (12, 150):
+        hidden = [int(rng.integers(2, 7))]
+        if name == "L_layer_model":
+            hidden += [int(n) for n in rng.integers(2, 6, size=num_iterations // 70 + 1)]
+        learning_rate = float(np.round(rng.uniform(0.05, 0.3), 3))
+        m = int(rng.integers(8, 30))
+        cases.append(([int(rng.integers(2, 6)), *hidden, 1], m, learning_rate, num_iterations))
+    dtypes = [np.float64, np.float64, np.float32, np.float64]
+    return [(*case, dtype) for case, dtype in zip(cases, dtypes, strict=True)]
+
+
+def random_data(rng, n_x, m, dtype):
+    """X (n_x, m) standard normal and labels Y (1, m) holding both classes."""
+    X = rng.standard_normal((n_x, m)).astype(dtype)
+    Y = (rng.random((1, m)) < 0.5).astype(np.int64)
+    Y[0, :2] = (0, 1)
+    return X, Y
+
+
+def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
+    """(sentence, (parameters, costs)) for the usual ways of getting the training loop wrong."""
+    start, start_name = STARTS[name]
+
+    def run(parameters, rate, iterations=num_iterations):
+        return ref.gradient_descent(X, Y, parameters, rate, iterations, progress=False)
+
+    initial = start(dims, seed)
+    stepped, (first_cost,) = run(initial, learning_rate, 1)
+    runs = [
+        (
+            "the parameters never change: keep what update_parameters returns, "
+            "parameters = update_parameters(parameters, grads, learning_rate).",
+            (initial, [first_cost] * num_iterations),
+        ),
+        (
+            "every iteration starts again from fresh parameters: initialise once, before the loop.",
+            (stepped, [first_cost] * num_iterations),
+        ),
+        (
+            f"learning_rate is ignored: pass the function's `learning_rate` to update_parameters "
+            f"(the run looks like one with the default {DEFAULT_RATE}).",
+            run(initial, DEFAULT_RATE),
+        ),
+        (
+            "the cost goes up, as if the gradients were added: the update subtracts "
+            f"learning_rate * gradient{SIGN_HINT.get(name, '')}.",
+            run(initial, -learning_rate),
+        ),
+    ]
+    if len(dims) == 3:
+        other, other_name = STARTS[
+            "L_layer_model" if name == "two_layer_model" else "two_layer_model"
+        ]
+        runs.append(
+            (
+                f"the starting parameters are not the expected ones: {name} starts from "
+                f"{start_name}, not {other_name}.",
+                run(other(dims, seed), learning_rate),
+            )
+        )
+    return runs
+
+
+def _check_model(candidate, rng, name):
+    """Train ``candidate`` and the reference from the same seed; compare parameters and costs."""
+    cases = model_cases(rng, name)
+    for index, (dims, m, learning_rate, num_iterations, dtype) in enumerate(cases):
+        X, Y = random_data(rng, dims[0], m, dtype)
+        seed = int(rng.integers(1e6))
+        case = (
+            f"with X{X.shape} {np.dtype(dtype).name}, layers_dims={dims}, "
+            f"learning_rate={learning_rate}, num_iterations={num_iterations}, rng={seed}."
+        )
+        args = (X, Y, list(dims), learning_rate, num_iterations, False, seed)
+        out = call(candidate, name, *args)
+        parameters, costs = expect_tuple(out, 2, f"what {name} returns", "parameters, costs", case)
+        keys = [f"{p}{l}" for l in range(1, len(dims)) for p in "Wb"]
+        expect_keys(parameters, keys, "the parameters", case)
+        if index == 0:
+            _expect_reproducible(candidate, name, args, parameters, case)
+        expected, expected_costs = ref.gradient_descent(
+            X, Y, STARTS[name][0](dims, seed), learning_rate, num_iterations, progress=False
+        )
+        costs = _expect_cost_list(costs, num_iterations, case)
+        runs = wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name)
+        for key in keys:
+            mistakes = [(sentence, wrong[key]) for sentence, (wrong, _) in runs]
+            expect_array(parameters[key], expected[key], f"the trained {key}", mistakes, case)
+        mistakes = [(sentence, np.asarray(wrong)) for sentence, (_, wrong) in runs]
+        expect_array(costs, np.asarray(expected_costs), "costs", mistakes, case)
+    return len(cases)
+
+
+def _expect_reproducible(candidate, name, args, parameters, case):
+    """The same seed must give the same parameters."""
+    again = call(candidate, name, *args)[0]
+    if not all(np.array_equal(parameters[k], again[k]) for k in parameters):
+        start_name = STARTS[name][1]
+        raise Mistake(
+            f"two runs with the same rng gave different parameters: initialise with "
+            f"{start_name}, passing it the `rng` you were given.",
+            case,
+        )
+
+
+def _expect_cost_list(costs, num_iterations, case):
+    """``costs`` must hold one number per iteration; returns it as an array."""
+    if costs is None:
+        raise Mistake("costs is None: return (parameters, costs).", case)
+    if not isinstance(costs, list | tuple | np.ndarray):
+        raise Mistake(f"costs should be a list of numbers, got {type(costs).__name__}.", case)
+    if len(costs) != num_iterations:
+        every_100 = len(range(0, num_iterations, 100))
+        hint = (
+            " Append the cost at every iteration, not only every 100th."
+            if len(costs) == every_100
+            else ""
+        )
+        raise Mistake(
+            f"costs has {len(costs)} entr{'y' if len(costs) == 1 else 'ies'} for "
+            f"num_iterations={num_iterations}: "
+            f"record one cost per iteration.{hint}",
+            case,
+        )
+    return np.asarray(costs, dtype=float).ravel()
+
+
+@exercise("two_layer_model")
+def _two_layer_model(candidate, rng):
+    return _check_model(candidate, rng, "two_layer_model")
+
+
+@exercise("L_layer_model")
+def _L_layer_model(candidate, rng):
+    return _check_model(candidate, rng, "L_layer_model")
+
+
+# --- L2 regularisation ------------------------------------------------------------------
+
+
+def regularised_cases(rng):
+    """(Y, parameters, AL, caches, lambd) from small to large; the last one float32."""
+    cases = []
+    for n_x, hidden, m, dtype in network_cases(rng):
+        X, parameters = random_network(rng, n_x, hidden, m, dtype)
+        AL, caches = ref.L_model_forward(X, parameters)
+        Y = (rng.random((1, m)) < AL).astype(dtype)
+        lambd = float(np.round(rng.uniform(0.1, 3), 2))
+        cases.append((Y, parameters, AL, caches, lambd))
+    return cases
+
+
+def _frobenius(W):
+    return np.sqrt(np.sum(np.square(W)))
+
+
+def _sum_of(parameters, prefix, transform=np.square):
+    """Sum over the parameters named ``prefix``... of the entries of ``transform(P)``."""
+    return sum(float(np.sum(transform(P))) for key, P in parameters.items() if key[0] == prefix)
+
+
+@exercise("compute_cost_with_regularization")
+def _compute_cost_with_regularization(candidate, rng):
+    cases = regularised_cases(rng)
+    for Y, parameters, AL, _, lambd in cases:
+        m = Y.shape[1]
+        case = f"with AL{AL.shape} {AL.dtype}, {len(parameters) // 2} layers, lambd={lambd}."
+        got = call(candidate, "compute_cost_with_regularization", AL, Y, parameters, lambd)
+        cross_entropy = ref.compute_cost(AL, Y)
+        squares = _sum_of(parameters, "W")
+        L = len(parameters) // 2
+        last = float(np.sum(np.square(parameters[f"W{L}"])))
+        mistakes = [
+            (
+                "the cross-entropy is missing: add the L2 term to compute_cost(AL, Y).",
+                lambd / (2 * m) * squares,
+            ),
+            (
+                "the L2 term is twice too big: it is lambd / (2 m) times the sum of squares.",
+                cross_entropy + lambd / m * squares,
+            ),
+            (
+                "the L2 term is not divided by m: it is lambd / (2 m) times the sum of squares.",
+                cross_entropy + lambd / 2 * squares,
+            ),
+            (
+                "the L2 term was subtracted: regularisation adds lambd / (2 m) * sum ||W||^2.",
+                cross_entropy - lambd / (2 * m) * squares,
+            ),
+            (
+                "the biases were penalised too: the L2 term sums the squares of the weights W{l} only.",
+                cross_entropy + lambd / (2 * m) * (squares + _sum_of(parameters, "b")),
+            ),
+            (
+                "the norms are not squared: ||W||^2 is the sum of the squared entries, "
+                "np.sum(np.square(W)).",
+                cross_entropy + lambd / (2 * m) * _sum_of(parameters, "W", _frobenius),
+            ),
+            (
+                "that is the L1 penalty (absolute values): L2 sums the squared entries, "
+                "np.sum(np.square(W)).",
+                cross_entropy + lambd / (2 * m) * _sum_of(parameters, "W", np.abs),
+            ),
+            (
+                f"only the last layer's weights are penalised: sum ||W{{l}}||^2 over all {L} layers.",
+                cross_entropy + lambd / (2 * m) * last,
+            ),
+            (
+                "only the first layer's weights are penalised: sum over every layer l = 1..L.",
+                cross_entropy + lambd / (2 * m) * float(np.sum(np.square(parameters["W1"]))),
+            ),
+        ]
+        expect_float(got, cross_entropy + lambd / (2 * m) * squares, "the cost", mistakes, case)
+    return len(cases)
+
+
+@exercise("L_model_backward_with_regularization")
+def _L_model_backward_with_regularization(candidate, rng):
+    cases = regularised_cases(rng)
+    for Y, parameters, AL, caches, lambd in cases:
+        m, L = Y.shape[1], len(caches)
+        case = f"with AL{AL.shape} {AL.dtype}, {L} layers, lambd={lambd}."
+        got = call(candidate, "L_model_backward_with_regularization", AL, Y, caches, lambd)
+        expected = ref.L_model_backward_with_regularization(AL, Y, caches, lambd)
+        plain = ref.L_model_backward(AL, Y, caches)
+        keys = [f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+        if not isinstance(got, dict):
+            raise Mistake(
+                f"the result should be a dict of gradients, got {type(got).__name__}.", case
+            )
+        expect_keys({k: v for k, v in got.items() if k[:2] != "dA"}, keys, "the gradients", case)
+        for l in range(1, L + 1):
+            W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+            dW = plain[f"dW{l}"]
+            mistakes = [
+                (f"dW{l} lacks the L2 term: add (lambd / m) * W{l}.", dW),
+                (f"dW{l}'s L2 term is not divided by m: it is (lambd / m) * W{l}.", dW + lambd * W),
+                (
+                    f"dW{l}'s L2 term is half what it should be: the derivative of "
+                    "lambd / (2 m) ||W||^2 is (lambd / m) W.",
+                    dW + lambd / (2 * m) * W,
+                ),
+                (
+                    f"dW{l}'s L2 term is twice too big: it is (lambd / m) * W{l}.",
+                    dW + 2 * lambd / m * W,
+                ),
+                (
+                    f"dW{l}'s L2 term has the wrong sign: add (lambd / m) * W{l}.",
+                    dW - lambd / m * W,
+                ),
+            ]
+            expect_array(got[f"dW{l}"], expected[f"dW{l}"], f"dW{l}", mistakes, case)
+            mistakes = [
+                (
+                    f"db{l} should not change: biases are not regularised.",
+                    plain[f"db{l}"] + lambd / m * b,
+                )
+            ]
+            expect_array(got[f"db{l}"], expected[f"db{l}"], f"db{l}", mistakes, case)
+    return len(cases)

@@ -77,10 +77,14 @@ class CheckResult:
     def __bool__(self):
         return self.passed
 
+    def _pass_line(self):
+        return (
+            f"\N{CHECK MARK} {self.exercise}: passed ({self.cases} test{'s' * (self.cases != 1)})"
+        )
+
     def __str__(self):
         if self.passed:
-            head = f"\N{CHECK MARK} {self.exercise}: passed ({self.cases} tests)."
-            return "\n".join([head, *(f"note: {note}" for note in self.messages)])
+            return "\n".join([self._pass_line() + ".", *(f"note: {n}" for n in self.messages)])
         return "\n".join([f"\N{BALLOT X} {self.exercise}: {self.messages[0]}", *self.messages[1:]])
 
     def _repr_html_(self):
@@ -91,7 +95,7 @@ class CheckResult:
             )
             return (
                 '<div style="color:#1a7f37;font-weight:600">'
-                f"\N{CHECK MARK} {html.escape(self.exercise)}: passed ({self.cases} tests){notes}</div>"
+                f"{html.escape(self._pass_line())}{notes}</div>"
             )
         body = "".join(
             f"<pre style='margin:4px 0'>{html.escape(m)}</pre>" for m in self.messages[1:]

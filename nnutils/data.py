@@ -3,11 +3,15 @@
 import numpy as np
 from sklearn import datasets
 
+# CIFAR-10 lives in its own module; nnutils.data.load_cifar10 is the name lessons use.
+from .cifar10 import load_cifar10  # noqa: F401
+
 
 def load_planar(m=400, noise=0.2, petals=4, seed=0):
     """The planar "flower": ``m`` points on a rose curve, petals alternately of class 0 and 1.
 
-    Returns X (2, m) float64 and Y (1, m) int64; deterministic for a given ``seed``.
+    Returns X (2, m) float64 and Y (1, m) int64, the examples in random order (so that
+    neighbouring columns are unrelated); deterministic for a given ``seed``.
     """
     rng = np.random.default_rng(seed)
     half = m // 2
@@ -19,7 +23,8 @@ def load_planar(m=400, noise=0.2, petals=4, seed=0):
         radius = 4 * np.sin(petals * angle) + rng.standard_normal(count) * noise
         X[:, start : start + count] = radius * np.stack([np.sin(angle), np.cos(angle)])
         Y[0, start : start + count] = label
-    return X, Y
+    order = rng.permutation(m)
+    return X[:, order], Y[:, order]
 
 
 def load_moons(m=400, noise=0.2, seed=0):

@@ -299,7 +299,7 @@ def show_images(X, labels, class_names, predicted=None, ncols=10, size=1.1, titl
     """Show the images in the columns of X (3072, k), each titled with its class name.
 
     ``labels`` (1, k) or (k,) are the true classes; with ``predicted`` the titles read
-    "predicted (true)", in red when the two differ. Returns the figure.
+    "predicted (true: label)", in red when the two differ. Returns the figure.
     """
     labels = np.ravel(labels)
     guesses = labels if predicted is None else np.ravel(predicted)
@@ -308,7 +308,7 @@ def show_images(X, labels, class_names, predicted=None, ncols=10, size=1.1, titl
         ax.imshow(image_of(X[:, j]), interpolation="nearest")
         text = class_names[guesses[j]]
         if predicted is not None:
-            text = f"{text}\n({class_names[labels[j]]})"
+            text = f"{text}\n(true: {class_names[labels[j]]})"
         wrong = guesses[j] != labels[j]
         ax.set_title(text, fontsize=7, color="#b2182b" if wrong else "black")
     if title:
@@ -364,7 +364,7 @@ def plot_confusion_matrix(M, class_names, ax=None, title=None):
 
 def show_misclassified(X, y_true, y_pred, class_names, n=20, rng=None, ncols=10):
     """Up to ``n`` random misclassified images among the columns of X (3072, m), titled
-    "predicted (true)". Returns the figure (None, with a message, when nothing is wrong)."""
+    "predicted (true: label)". Returns the figure (None, with a message, when nothing is wrong)."""
     y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
     wrong = np.flatnonzero(y_true != y_pred)
     if wrong.size == 0:

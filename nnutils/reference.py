@@ -443,3 +443,26 @@ def predict_classes(X, parameters):
     """Class labels (1, m): the most probable class of the softmax model for each column of X."""
     AL, _ = L_model_forward(X, parameters, output_activation="softmax")
     return AL.argmax(axis=0, keepdims=True)
+
+
+# --- 08 CIFAR-10 ---------------------------------------------------------------------
+
+
+def standardize(X_train, X):
+    """Standardise images X (3 P, k) with the per-channel mean and std of X_train (3 P, m).
+
+    The rows hold three equal blocks (CIFAR-10: 1024 red, 1024 green, 1024 blue
+    values); each channel's statistics are taken over all its pixels in all
+    training images. Returns a new array of X's dtype.
+    """
+    P = X_train.shape[0] // 3
+    blocks = [X_train[c * P : (c + 1) * P] for c in range(3)]
+    mean = np.repeat([block.mean() for block in blocks], P).reshape(-1, 1)
+    scale = np.repeat([1 / block.std() for block in blocks], P).reshape(-1, 1)
+    return (X - mean.astype(X.dtype)) * scale.astype(X.dtype)
+
+
+def confusion_matrix(y_true, y_pred, C):
+    """Counts M (C, C) from labels (1, m): M[i, j] = how many examples of class i were predicted j."""
+    y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
+    return np.bincount(y_true * C + y_pred, minlength=C * C).reshape(C, C)

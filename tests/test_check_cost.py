@@ -117,6 +117,15 @@ def test_compute_cost_dot_without_squeeze_asks_for_a_float():
     fails_with("compute_cost", dot_cost, "(1, 1)", "float(np.squeeze(cost))")
 
 
+def test_a_keepdims_sum_gets_the_same_neutral_advice():
+    def keepdims_cost(AL, Y):
+        losses = Y * np.log(AL) + (1 - Y) * np.log(1 - AL)
+        return -np.sum(losses, axis=1, keepdims=True) / Y.shape[1]
+
+    fails_with("compute_cost", keepdims_cost, "(1, 1): return float(np.squeeze(cost))")
+    assert "np.dot" not in " ".join(run_check("compute_cost", keepdims_cost, seed=0).messages)
+
+
 # --- softmax ---------------------------------------------------------------------------
 
 
@@ -142,6 +151,11 @@ def softmax_rows(Z):
     return E / E.sum(axis=1, keepdims=True)
 
 
+def softmax_minus_min(Z):
+    E = np.exp(Z - Z.min(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
 def softmax_in_place(Z):
     Z -= Z.max(axis=0, keepdims=True)
     return np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True)
@@ -153,7 +167,11 @@ def softmax_in_place(Z):
         (softmax_rows, ("normalises the rows", "axis=0")),
         (lambda Z: np.exp(Z) / np.exp(Z).sum(), ("whole array",)),
         (lambda Z: np.exp(Z - Z.max(axis=0)), ("do not sum to 1",)),
-        (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0), ("NaN or inf for large scores", "709")),
+        (
+            lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0),
+            ("NaN or inf for large scores", "np.exp(1000) overflows"),
+        ),
+        (softmax_minus_min, ("NaN or inf", "not its minimum")),
         (
             lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=0),
             ("NaN or inf", "own maximum"),
@@ -163,6 +181,14 @@ def softmax_in_place(Z):
 )
 def test_softmax_names_mistakes(candidate, words):
     fails_with("softmax", candidate, *words)
+
+
+def test_subtracting_the_minimum_fails_on_every_seed_with_a_short_message():
+    for seed in range(100):
+        result = run_check("softmax", softmax_minus_min, seed=seed)
+        assert not result.passed, f"seed {seed}: passed"
+        assert "not its minimum" in result.messages[0], f"seed {seed}: {result.messages}"
+        assert len(str(result).splitlines()) == 2, str(result)
 
 
 # --- one_hot ---------------------------------------------------------------------------
@@ -205,6 +231,7 @@ def one_hot_rows(labels, C):
         (lambda labels, C: np.eye(C)[np.ravel(labels)], ("expected (C, m)", "transpose")),
         (lambda labels, C: np.eye(C)[labels], ("expected (C, m)", "flatten")),
         (one_hot_max, ("use the argument C",)),
+        (lambda labels, C: ref.one_hot(labels, C)[:1], ("1 row, expected C",)),
         (one_hot_rows, ("single 1",)),
     ],
 )
@@ -259,6 +286,10 @@ def categorical_naive(AL, Y):
             ("binary cross-entropy",),
         ),
         (lambda AL, Y: np.array([[categorical_naive(AL, Y)]]), ("np.squeeze",)),
+        (
+            lambda AL, Y: -np.sum(Y * np.log(AL)) / Y.shape[0],
+            ("divided by C = Y.shape[0]", "m = Y.shape[1]"),
+        ),
         (categorical_naive, ("0·log 0 should count as 0",)),
     ],
 )

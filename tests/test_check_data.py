@@ -80,9 +80,10 @@ def test_nothing_passed_is_reported():
     [
         (lambda i: X[:, [i]], lambda i: Y[0, i]),
         (lambda i: X[:, i].reshape(2, 1), lambda i: int(Y[0, i])),
-        (lambda i: X[:, i].reshape(-1, 1).copy(), lambda i: Y[:, i]),
-        (lambda i: X.T[i][:, np.newaxis], lambda i: Y[:, [i]]),
+        (lambda i: X[:, i].reshape(-1, 1).copy(), lambda i: Y[0][i]),
+        (lambda i: X.T[i][:, np.newaxis], lambda i: np.squeeze(Y[:, i])),
         (lambda i: np.take(X, [i], axis=1), lambda i: float(Y[0, i])),
+        (lambda i: X[:, i : i + 1 or None], lambda i: Y.item(i)),
     ],
 )
 def test_right_columns_pass(i, column, label):
@@ -108,7 +109,32 @@ COLUMN_MISTAKES = {
     "the wrong label": (5, X[:, [5]], 1 - Y[0, 5], ["but example i has label"]),
     "no y_i": (5, X[:, [5]], None, ["y_i is None"]),
     "a string label": (5, X[:, [5]], "one", ["y_i should be a number"]),
+    "a digit string": (5, X[:, [5]], str(Y[0, 5]), ["y_i should be a number", "got str"]),
+    "a bool": (5, X[:, [5]], Y[0, 5] == 1, ["y_i should be a number"]),
+    "a label array": (5, X[:, [5]], Y[:, 5], ["array of shape (1,)", "single number"]),
+    "a label column": (5, X[:, [5]], Y[:, [5]], ["array of shape (1, 1)", "single number"]),
+    "the last example for i = 0": (0, X[:, [-1]], RIGHT, ["the last example", "counts from 0"]),
 }
+
+
+def neighbours_differ(i):
+    """True when examples i - 1, i and i + 1 alternate in label."""
+    return Y[0, i - 1] != Y[0, i] != Y[0, i + 1]
+
+
+GIVEN_I = 9  # the i given in the notebook
+
+
+def test_given_i_has_neighbours_of_the_other_class():
+    assert neighbours_differ(GIVEN_I)
+
+
+@pytest.mark.parametrize("shift", [-1, 1])
+def test_neighbouring_example_is_caught(shift):
+    i = GIVEN_I
+    for x_i, y_i in [(X[:, [i + shift]], Y[0, i + shift]), (X[:, [i]], Y[0, i + shift])]:
+        result = run_check("column_example", i=i, x_i=x_i, y_i=y_i)
+        assert not result.passed, (shift, result)
 
 
 @pytest.mark.parametrize("mistake", COLUMN_MISTAKES)

@@ -194,6 +194,45 @@ def test_initialize_parameters_mistakes_are_named(mistake):
     assert_fails("initialize_parameters", candidate, *words)
 
 
+def assert_note(exercise_id, candidate, *words):
+    """The candidate passes on every seed, with a note holding ``words``."""
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+        text = " ".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
+
+
+def test_the_lesson_scale_gets_no_note():
+    for seed in SEEDS:
+        assert run_check("initialize_parameters", two_layer(), seed=seed).messages == []
+
+
+@pytest.mark.parametrize(
+    ("W", "words"),
+    [
+        (
+            lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * 0.1,
+            ["standard deviation 0.", "asks for 0.01"],
+        ),
+        (lambda n, n_prev, rng: rng.random((n, n_prev)) * 0.01, ["same sign", "asks for 0.01"]),
+    ],
+    ids=["x 0.1", "rng.random"],
+)
+def test_unusual_two_layer_scales_pass_with_a_note(W, words):
+    candidate = two_layer(
+        W1=lambda n_x, n_h, n_y, rng: W(n_h, n_x, rng),
+        W2=lambda n_x, n_h, n_y, rng: W(n_y, n_h, rng),
+    )
+    assert_note("initialize_parameters", candidate, *words)
+
+
+def test_returning_a_tuple_names_the_function():
+    candidate = lambda *args: tuple(reference.initialize_parameters(*args).values())  # noqa: E731
+    assert_fails("initialize_parameters", candidate, "initialize_parameters should return a dict")
+
+
 # --- initialize_parameters_deep ---------------------------------------------------
 
 
@@ -255,6 +294,45 @@ DEEP_MISTAKES = {
 def test_initialize_parameters_deep_mistakes_are_named(mistake):
     candidate, words = DEEP_MISTAKES[mistake]
     assert_fails("initialize_parameters_deep", candidate, *words)
+
+
+def reseeded_every_layer(layer_dims, rng=None):
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        layer_rng = np.random.default_rng(rng)  # the mistake: a new Generator for every layer
+        parameters[f"W{l}"] = layer_rng.standard_normal((n, n_prev)) * np.sqrt(2 / n_prev)
+        parameters[f"b{l}"] = np.zeros((n, 1))
+    return parameters
+
+
+def test_reseeding_every_layer_is_named():
+    assert_fails(
+        "initialize_parameters_deep", reseeded_every_layer, "same numbers", "once, before the loop"
+    )
+
+
+def test_he_gets_no_note():
+    for seed in SEEDS:
+        result = run_check(
+            "initialize_parameters_deep", reference.initialize_parameters_deep, seed=seed
+        )
+        assert result.messages == []
+
+
+@pytest.mark.parametrize(
+    ("scale", "words"),
+    [
+        (lambda n, n_prev: 0.01, ["the 0.01 of the two-layer network"]),
+        (lambda n, n_prev: np.sqrt(1 / n_prev), ["Xavier/Glorot"]),
+        (lambda n, n_prev: np.sqrt(2 / n), ["layer_dims[l - 1]"]),
+        (lambda n, n_prev: 2 / n_prev, ["without the square root"]),
+    ],
+    ids=["0.01", "xavier", "fan-out", "no sqrt"],
+)
+def test_other_deep_scales_pass_with_a_note(scale, words):
+    candidate = deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * scale(n, n_prev))
+    assert_note("initialize_parameters_deep", candidate, *words, "where He gives", "picture below")
 
 
 # --- misbehaving answers ------------------------------------------------------------

@@ -55,6 +55,13 @@ def test_loaders_do_not_touch_global_random_state():
     assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002
 
 
+def test_planar_examples_are_shuffled():
+    """The columns are not grouped by class: about half of the neighbouring pairs differ."""
+    Y = data.load_planar()[1].ravel()
+    changes = np.count_nonzero(Y[1:] != Y[:-1])
+    assert 150 < changes < 250
+
+
 def test_planar_is_not_linearly_separable():
     """A line through the flower classifies about half of the points right, whatever line."""
     from sklearn.linear_model import LogisticRegression

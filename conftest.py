@@ -1,0 +1,23 @@
+"""Test-wide settings, inherited by the kernels that nbval and nbclient start.
+
+At the repository root so that running one notebook (`pytest solutions/08_cifar10.ipynb`)
+gets them too.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+from tests.cifar_fixture import fake_cifar, write_folder
+
+os.environ["MPLBACKEND"] = "Agg"
+os.environ["COURSE_QUICK"] = "1"
+# The lessons' small matrices run faster on one BLAS thread, above all on a busy machine.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+# Lesson 08 loads CIFAR-10 from $NNUTILS_DATA: point it at a small fake copy, never the network.
+_FAKE_DATA = tempfile.mkdtemp(prefix="nnutils-test-data-")
+atexit.register(shutil.rmtree, _FAKE_DATA, ignore_errors=True)
+write_folder(os.path.join(_FAKE_DATA, "cifar10"), fake_cifar(per_batch=100, n_test=100))
+os.environ["NNUTILS_DATA"] = _FAKE_DATA

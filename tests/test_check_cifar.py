@@ -1,0 +1,318 @@
+"""The lesson-08 checkers and references: correct answers pass, typical mistakes get their diagnosis."""
+
+import numpy as np
+import pytest
+
+from nnutils import reference as ref
+from nnutils.checks import run_check
+
+SEEDS = range(4)
+
+
+def passes(exercise_id, candidate):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result.messages}"
+
+
+def fails_with(exercise_id, candidate, *words):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: passed"
+        text = " ".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in {result.messages}"
+
+
+def misbehaves(exercise_id, candidate):
+    result = run_check(exercise_id, candidate, seed=0)
+    assert not result.passed and result.messages and result.messages[0]
+
+
+# --- standardize -------------------------------------------------------------------------
+
+
+def standardize_reshape(X_train, X):
+    channels = X_train.reshape(3, -1)
+    mean = channels.mean(axis=1).astype(X.dtype)
+    std = channels.std(axis=1).astype(X.dtype)
+    P = X_train.shape[0] // 3
+    return (X - np.repeat(mean, P)[:, None]) / np.repeat(std, P)[:, None]
+
+
+def standardize_3d(X_train, X):
+    n_x, k = X.shape
+    train = X_train.reshape(3, n_x // 3, -1)
+    mean = train.mean(axis=(1, 2), keepdims=True)
+    std = train.std(axis=(1, 2), keepdims=True)
+    return ((X.reshape(3, n_x // 3, k) - mean) / (std + 1e-6)).reshape(n_x, k)
+
+
+def standardize_loop(X_train, X):
+    P = X_train.shape[0] // 3
+    out = X.copy()
+    for c in range(3):
+        rows = slice(c * P, (c + 1) * P)
+        out[rows] = (X[rows] - X_train[rows].mean()) / X_train[rows].std(ddof=1)
+    return out
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.standardize, standardize_reshape, standardize_3d, standardize_loop]
+)
+def test_standardize_accepts_correct_answers(candidate):
+    passes("standardize", candidate)
+
+
+def channel_stats(X, P):
+    mean = np.repeat(X.reshape(3, -1).mean(axis=1), P)[:, None]
+    std = np.repeat(X.reshape(3, -1).std(axis=1), P)[:, None]
+    return mean, std
+
+
+def own_statistics(X_train, X):
+    mean, std = channel_stats(X, X.shape[0] // 3)
+    return (X - mean) / std
+
+
+def returns_train(X_train, X):
+    return ref.standardize(X_train, X_train)
+
+
+def interleaved(X_train, X):
+    channels = X_train.reshape(-1, 3, X_train.shape[1])
+    mean = channels.mean(axis=(0, 2))
+    std = channels.std(axis=(0, 2))
+    n = X.shape[0] // 3
+    return (X - np.tile(mean, n)[:, None]) / np.tile(std, n)[:, None]
+
+
+def per_pixel(X_train, X):
+    return (X - X_train.mean(axis=1, keepdims=True)) / X_train.std(axis=1, keepdims=True)
+
+
+def global_stats(X_train, X):
+    return (X - X_train.mean()) / X_train.std()
+
+
+def no_std(X_train, X):
+    mean, _ = channel_stats(X_train, X.shape[0] // 3)
+    return X - mean
+
+
+def no_mean(X_train, X):
+    _, std = channel_stats(X_train, X.shape[0] // 3)
+    return X / std
+
+
+def variance(X_train, X):
+    mean, std = channel_stats(X_train, X.shape[0] // 3)
+    return (X - mean) / std**2
+
+
+def float64_result(X_train, X):
+    return ref.standardize(X_train, X).astype(np.float64)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (own_statistics, ["statistics of X itself"]),
+        (returns_train, ["returned X_train standardised"]),
+        (interleaved, ["not every third row"]),
+        (per_pixel, ["per pixel"]),
+        (global_stats, ["for all three channels together"]),
+        (no_std, ["divide by the standard deviation as well"]),
+        (no_mean, ["subtract the mean as well"]),
+        (variance, ["not by the variance"]),
+        (float64_result, ["float64", "float32"]),
+    ],
+)
+def test_standardize_diagnoses_mistakes(candidate, words):
+    fails_with("standardize", candidate, *words)
+
+
+def standardize_hard_coded(X_train, X):
+    channels = X_train.reshape(3, 1024, -1)
+    mean, std = channels.mean(axis=(1, 2), keepdims=True), channels.std(axis=(1, 2), keepdims=True)
+    return ((X.reshape(3, 1024, -1) - mean) / std).reshape(3072, -1)
+
+
+def test_standardize_hard_coded_sizes_get_a_hint():
+    fails_with("standardize", standardize_hard_coded, "in terms of P", "raised ValueError")
+
+
+def test_standardize_not_written():
+    def blank(X_train, X):
+        raise NotImplementedError("Exercise standardize")
+
+    result = run_check("standardize", blank)
+    assert result.not_written and "not written yet" in result.messages[0]
+
+
+def standardize_in_place(X_train, X):
+    X -= X_train.mean()
+    return X
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        lambda X_train, X: None,
+        lambda X_train, X: 1 / 0,
+        lambda X_train, X: "X",
+        lambda X_train, X: X * np.nan,
+        standardize_in_place,
+        np.ones((3, 2)),
+    ],
+    ids=["none", "raises", "string", "nan", "in-place", "not-callable"],
+)
+def test_standardize_misbehaving_answers_fail_without_raising(candidate):
+    misbehaves("standardize", candidate)
+
+
+def test_reference_standardize_by_hand():
+    # P = 2 pixels: red values 0 2 2 4 (mean 2, std sqrt 2), green 1 3 1 3 (mean 2, std 1),
+    # blue 0 0 4 0 (mean 1, std sqrt 3)
+    X_train = np.array([[0.0, 2.0], [2.0, 4.0], [1.0, 3.0], [1.0, 3.0], [0.0, 0.0], [4.0, 0.0]])
+    X = np.array([[3.0], [1.0], [2.0], [4.0], [1.0], [0.0]])
+    expected = [1 / np.sqrt(2), -1 / np.sqrt(2), 0, 2, 0, -1 / np.sqrt(3)]
+    np.testing.assert_allclose(ref.standardize(X_train, X).ravel(), expected)
+    got32 = ref.standardize(X_train.astype(np.float32), X.astype(np.float32))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32.ravel(), expected, rtol=1e-6)
+    assert not np.shares_memory(ref.standardize(X_train, X), X)
+
+
+# --- predict_classes ---------------------------------------------------------------------
+
+
+def predict_sigmoid_argmax(X, parameters):
+    AL, _ = ref.L_model_forward(X, parameters)  # sigmoid is monotonic: same argmax
+    return np.argmax(AL, axis=0).reshape(1, -1)
+
+
+def predict_loop(X, parameters):
+    L = len(parameters) // 2
+    A = X
+    for l in range(1, L + 1):
+        Z = np.dot(parameters[f"W{l}"], A) + parameters[f"b{l}"]
+        A = np.maximum(Z, 0) if l < L else Z
+    return np.array([[int(np.argmax(A[:, j])) for j in range(X.shape[1])]])
+
+
+@pytest.mark.parametrize("candidate", [ref.predict_classes, predict_sigmoid_argmax, predict_loop])
+def test_predict_classes_accepts_correct_answers(candidate):
+    passes("predict_classes", candidate)
+
+
+def softmax_output(X, parameters):
+    AL, _ = ref.L_model_forward(X, parameters, output_activation="softmax")
+    return AL
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda X, p: softmax_output(X, p).argmax(axis=0), ["keep the row dimension"]),
+        (lambda X, p: softmax_output(X, p).max(axis=0, keepdims=True), ["not the classes"]),
+        (lambda X, p: softmax_output(X, p).argmax(axis=1), ["over axis 1"]),
+        (lambda X, p: softmax_output(X, p).argmax(axis=0, keepdims=True) + 1, ["from 0"]),
+        (lambda X, p: (softmax_output(X, p) > 0.5).astype(int), ["binary rule"]),
+        (lambda X, p: ref.predict(X, p), ["binary rule"]),
+        (lambda X, p: ref.predict_classes(X, p).astype(float), ["integers"]),
+    ],
+    ids=["no-keepdims", "max", "axis1", "plus-one", "threshold", "binary-predict", "floats"],
+)
+def test_predict_classes_diagnoses_mistakes(candidate, words):
+    fails_with("predict_classes", candidate, *words)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [lambda X, p: None, lambda X, p: p["W9"], lambda X, p: [[0]], lambda X, p: p.clear()],
+    ids=["none", "raises", "list", "mutates"],
+)
+def test_predict_classes_misbehaving_answers_fail_without_raising(candidate):
+    misbehaves("predict_classes", candidate)
+
+
+# --- confusion_matrix --------------------------------------------------------------------
+
+
+def confusion_add_at(y_true, y_pred, C):
+    M = np.zeros((C, C), dtype=int)
+    np.add.at(M, (y_true.ravel(), y_pred.ravel()), 1)
+    return M
+
+
+def confusion_loop(y_true, y_pred, C):
+    M = np.zeros((C, C))
+    for t, p in zip(y_true[0], y_pred[0], strict=True):
+        M[t, p] += 1
+    return M
+
+
+def confusion_onehot(y_true, y_pred, C):
+    return ref.one_hot(y_true, C) @ ref.one_hot(y_pred, C).T
+
+
+def confusion_histogram(y_true, y_pred, C):
+    M, _, _ = np.histogram2d(y_true.ravel(), y_pred.ravel(), bins=C, range=[[0, C], [0, C]])
+    return M.astype(int)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [ref.confusion_matrix, confusion_add_at, confusion_loop, confusion_onehot, confusion_histogram],
+)
+def test_confusion_matrix_accepts_correct_answers(candidate):
+    passes("confusion_matrix", candidate)
+
+
+def fancy_index_once(y_true, y_pred, C):
+    M = np.zeros((C, C), dtype=int)
+    M[y_true, y_pred] += 1
+    return M
+
+
+def labels_max(y_true, y_pred, C):
+    n = int(max(y_true.max(), y_pred.max())) + 1
+    return ref.confusion_matrix(y_true, y_pred, n)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda t, p, C: ref.confusion_matrix(t, p, C).T, ["swapped"]),
+        (fancy_index_once, ["np.add.at"]),
+        (
+            lambda t, p, C: (
+                ref.confusion_matrix(t, p, C)
+                / np.maximum(ref.confusion_matrix(t, p, C).sum(axis=1, keepdims=True), 1)
+            ),
+            ["counts, not fractions"],
+        ),
+        (lambda t, p, C: ref.confusion_matrix(t, p, C) / t.size, ["counts, not fractions"]),
+        (labels_max, ["use the argument C"]),
+    ],
+    ids=["transposed", "fancy-index", "row-fractions", "fractions", "labels-max"],
+)
+def test_confusion_matrix_diagnoses_mistakes(candidate, words):
+    fails_with("confusion_matrix", candidate, *words)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [lambda t, p, C: None, lambda t, p, C: t[5, 5], lambda t, p, C: "M", lambda t, p, C: t.sort()],
+    ids=["none", "raises", "string", "mutates"],
+)
+def test_confusion_matrix_misbehaving_answers_fail_without_raising(candidate):
+    misbehaves("confusion_matrix", candidate)
+
+
+def test_reference_confusion_matrix_by_hand():
+    y_true = np.array([[0, 0, 1, 2, 2, 2]])
+    y_pred = np.array([[0, 1, 1, 2, 0, 2]])
+    expected = [[1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]
+    np.testing.assert_array_equal(ref.confusion_matrix(y_true, y_pred, 4), expected)

@@ -1,0 +1,473 @@
+"""Lesson 07: the reference models and L2 helpers, and the checks of predict, the two models
+and L2 regularisation."""
+
+import numpy as np
+import pytest
+
+from nnutils import reference as ref
+from nnutils.checks import run_check
+from nnutils.data import load_planar
+
+SEEDS = range(3)
+
+
+def passes(exercise_id, candidate):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+
+
+def fails_with(exercise_id, candidate, *words):
+    for seed in SEEDS:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: a wrong answer passed"
+        text = " ".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
+
+
+# --- the reference ----------------------------------------------------------------------
+
+
+def small_network(seed=0, dims=(3, 4, 2, 1), m=7):
+    rng = np.random.default_rng(seed)
+    parameters = ref.initialize_parameters_deep(list(dims), rng)
+    parameters = {k: P + 0.1 * rng.standard_normal(P.shape) for k, P in parameters.items()}
+    X = rng.standard_normal((dims[0], m))
+    Y = (rng.random((1, m)) < 0.5).astype(float)
+    return X, Y, parameters
+
+
+def test_regularised_cost_by_hand():
+    parameters = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[5.0]])}
+    AL, Y = np.array([[0.8, 0.4]]), np.array([[1, 0]])
+    cross_entropy = -(np.log(0.8) + np.log(0.6)) / 2
+    lambd = 0.3
+    expected = cross_entropy + lambd / (2 * 2) * 5.0
+    assert ref.compute_cost_with_regularization(AL, Y, parameters, lambd) == pytest.approx(expected)
+    assert ref.compute_cost_with_regularization(AL, Y, parameters, 0) == pytest.approx(
+        cross_entropy
+    )
+
+
+def test_regularised_backward_matches_numerical_gradient():
+    X, Y, parameters = small_network()
+    lambd, epsilon = 0.7, 1e-6
+
+    def cost(params):
+        AL, _ = ref.L_model_forward(X, params)
+        return ref.compute_cost_with_regularization(AL, Y, params, lambd)
+
+    AL, caches = ref.L_model_forward(X, parameters)
+    grads = ref.L_model_backward_with_regularization(AL, Y, caches, lambd)
+    for key, P in parameters.items():
+        numerical = np.zeros_like(P)
+        for index in np.ndindex(P.shape):
+            plus, minus = P.copy(), P.copy()
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            numerical[index] = (
+                cost({**parameters, key: plus}) - cost({**parameters, key: minus})
+            ) / (2 * epsilon)
+        np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
+
+
+def test_regularised_backward_keeps_caches_and_float32():
+    X, Y, parameters = small_network()
+    parameters = {k: P.astype(np.float32) for k, P in parameters.items()}
+    AL, caches = ref.L_model_forward(X.astype(np.float32), parameters)
+    W1 = caches[0].linear_cache.W.copy()
+    grads = ref.L_model_backward_with_regularization(AL, Y, caches, 0.5)
+    assert np.array_equal(caches[0].linear_cache.W, W1)
+    assert grads["dW1"].dtype == np.float32
+
+
+def test_two_layer_model_is_gradient_descent_from_initialize_parameters():
+    X, Y, _ = small_network(m=9)
+    parameters, costs = ref.two_layer_model(X, Y, [3, 4, 1], 0.1, 20, rng=5, progress=False)
+    start = ref.initialize_parameters(3, 4, 1, 5)
+    expected, expected_costs = ref.gradient_descent(X, Y, start, 0.1, 20, progress=False)
+    assert costs == expected_costs and len(costs) == 20
+    for key in expected:
+        np.testing.assert_array_equal(parameters[key], expected[key])
+
+
+def test_L_layer_model_learns_the_flower():
+    X, Y = load_planar()
+    parameters, costs = ref.L_layer_model(X, Y, [2, 10, 5, 1], 0.3, 1500, rng=1, progress=False)
+    assert costs[-1] < 0.5 * costs[0]
+    assert (ref.predict(X, parameters) == Y).mean() > 0.88
+
+
+def test_L2_shrinks_the_weights():
+    X, Y = load_planar(m=100)
+    runs = [
+        ref.L_layer_model(X, Y, [2, 8, 1], 0.1, 300, rng=0, lambd=lambd, progress=False)[0]
+        for lambd in (0.0, 5.0)
+    ]
+    norms = [sum(np.sum(P**2) for k, P in p.items() if k[0] == "W") for p in runs]
+    assert norms[1] < norms[0]
+
+
+def test_print_cost_and_progress(capsys):
+    X, Y, _ = small_network()
+    ref.L_layer_model(X, Y, [3, 2, 1], 0.1, 201, print_cost=True, rng=0, progress=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"Cost after iteration {i}" for i in (0, 100, 200)
+    ]
+    assert isinstance(ref._iterations(5, False), range)
+    bar = ref._iterations(5, True)
+    assert list(bar) == list(range(5)) and bar.delay == 1.0
+
+
+# --- predict ----------------------------------------------------------------------------
+
+
+def predict_with_round(X, parameters):
+    AL, _ = ref.L_model_forward(X, parameters)
+    return np.round(AL)
+
+
+def predict_bool_ge(X, parameters):
+    AL, _ = ref.L_model_forward(X, parameters)
+    return AL >= 0.5
+
+
+def predict_loop(X, parameters):
+    AL, _ = ref.L_model_forward(X, parameters)
+    p = np.zeros((1, X.shape[1]))
+    for i in range(AL.shape[1]):
+        p[0, i] = 1 if AL[0, i] > 0.5 else 0
+    return p
+
+
+def predict_from_Z(X, parameters):
+    _, caches = ref.L_model_forward(X, parameters)
+    return np.where(caches[-1][1] > 0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.predict, predict_with_round, predict_bool_ge, predict_loop, predict_from_Z]
+)
+def test_predict_accepts_correct_answers(candidate):
+    passes("predict", candidate)
+
+
+GLOBAL_PARAMETERS = ref.initialize_parameters_deep([2, 3, 1], 0)
+
+
+def predict_probabilities(X, parameters):
+    return ref.L_model_forward(X, parameters)[0]
+
+
+def predict_flipped(X, parameters):
+    return (ref.L_model_forward(X, parameters)[0] < 0.5).astype(int)
+
+
+def predict_flat(X, parameters):
+    return ref.predict(X, parameters).ravel()
+
+
+def predict_global(X, parameters):
+    return ref.predict(X, GLOBAL_PARAMETERS)
+
+
+def predict_in_place(X, parameters):
+    X *= 1
+    X[0, 0] = 1.0
+    return ref.predict(X, parameters)
+
+
+def predict_partly_thresholded(X, parameters):
+    AL = ref.L_model_forward(X, parameters)[0]
+    return np.where(AL > 0.5, 1, AL)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (predict_probabilities, ["probabilities", "0.5"]),
+        (predict_flipped, ["wrong way round"]),
+        (predict_flat, ["shape", "row"]),
+        (predict_global, ["`parameters` argument"]),
+        (predict_in_place, ["changed its argument `X`"]),
+        (predict_partly_thresholded, ["labels 0 or 1"]),
+        (lambda X, parameters: None, ["None"]),
+        (lambda X, parameters: [[1, 0]], ["NumPy array"]),
+        (lambda X, parameters: 1 / 0, ["ZeroDivisionError"]),
+        (lambda X, parameters: np.full((1, X.shape[1]), np.nan), ["NaN"]),
+    ],
+)
+def test_predict_names_mistakes(candidate, words):
+    fails_with("predict", candidate, *words)
+
+
+def test_predict_not_a_function():
+    assert not run_check("predict", ref.predict(np.zeros((2, 1)), GLOBAL_PARAMETERS))
+
+
+# --- the models -------------------------------------------------------------------------
+
+
+def learner_two_layer(
+    *, rate=None, assign=True, reinit=False, sign=1, deep=False, seed=True, every=1, array=False
+):
+    """A two-layer model written the way a learner would, with optional mistakes."""
+
+    def two_layer_model(
+        X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False, rng=None
+    ):
+        n_x, n_h, n_y = layers_dims
+        rng = rng if seed else None
+        start = ref.initialize_parameters_deep if deep else ref.initialize_parameters
+        parameters = start(layers_dims, rng) if deep else start(n_x, n_h, n_y, rng)
+        costs = []
+        for i in range(num_iterations):
+            if reinit:
+                parameters = start(n_x, n_h, n_y, rng)
+            A1, cache1 = ref.linear_activation_forward(
+                X, parameters["W1"], parameters["b1"], "relu"
+            )
+            A2, cache2 = ref.linear_activation_forward(
+                A1, parameters["W2"], parameters["b2"], "sigmoid"
+            )
+            cost = ref.compute_cost(A2, Y)
+            dA2 = -sign * (np.divide(Y, A2) - np.divide(1 - Y, 1 - A2))
+            dA1, dW2, db2 = ref.linear_activation_backward(dA2, cache2, "sigmoid")
+            _, dW1, db1 = ref.linear_activation_backward(dA1, cache1, "relu")
+            grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+            updated = ref.update_parameters(parameters, grads, rate or learning_rate)
+            parameters = updated if assign else parameters
+            if i % every == 0:
+                costs.append(cost)
+        return parameters, np.array(costs) if array else costs
+
+    return two_layer_model
+
+
+def learner_L_layer(*, rate=None, assign=True, deep=True, seed=True, every=1):
+    """An L-layer model written the way a learner would, with optional mistakes."""
+
+    def L_layer_model(
+        X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False, rng=None
+    ):
+        rng = np.random.default_rng(rng) if seed else None
+        if deep:
+            parameters = ref.initialize_parameters_deep(layers_dims, rng)
+        else:
+            parameters = ref.initialize_parameters(*layers_dims, rng)
+        costs = []
+        for i in range(num_iterations):
+            AL, caches = ref.L_model_forward(X, parameters)
+            cost = ref.compute_cost(AL, Y)
+            grads = ref.L_model_backward(AL, Y, caches)
+            updated = ref.update_parameters(parameters, grads, rate or learning_rate)
+            parameters = updated if assign else parameters
+            if print_cost and i % 100 == 0:
+                print(i, cost)
+            if i % every == 0:
+                costs.append(np.float64(cost))
+        return [parameters, tuple(costs)]
+
+    return L_layer_model
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [ref.two_layer_model, learner_two_layer(), learner_two_layer(array=True)],
+    ids=["reference", "learner", "costs-array"],
+)
+def test_two_layer_model_accepts_correct_answers(candidate):
+    passes("two_layer_model", candidate)
+
+
+@pytest.mark.parametrize("candidate", [ref.L_layer_model, learner_L_layer()])
+def test_L_layer_model_accepts_correct_answers(candidate):
+    passes("L_layer_model", candidate)
+
+
+MODEL_MISTAKES = [
+    (dict(assign=False), ["never change", "parameters = update_parameters"]),
+    (dict(rate=0.0075), ["learning_rate is ignored"]),
+    (dict(seed=False), ["same rng", "rng"]),
+    (dict(every=100), ["every iteration", "not only every 100th"]),
+]
+
+
+@pytest.mark.parametrize(("flags", "words"), MODEL_MISTAKES, ids=lambda x: str(x))
+def test_model_mistakes(flags, words):
+    fails_with("two_layer_model", learner_two_layer(**flags), *words)
+    fails_with("L_layer_model", learner_L_layer(**flags), *words)
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (dict(reinit=True), ["initialise once"]),
+        (dict(sign=-1), ["cost goes up", "sign"]),
+        (dict(deep=True), ["starts from initialize_parameters(n_x, n_h, n_y, rng)"]),
+    ],
+    ids=str,
+)
+def test_two_layer_model_mistakes(flags, words):
+    fails_with("two_layer_model", learner_two_layer(**flags), *words)
+
+
+def test_L_layer_model_with_the_shallow_start():
+    fails_with(
+        "L_layer_model",
+        learner_L_layer(deep=False),
+        "starts from initialize_parameters_deep(layers_dims, rng)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda X, Y, dims, lr, n, p, rng: None, ["None"]),
+        (lambda X, Y, dims, lr, n, p, rng: ref.initialize_parameters_deep(dims, rng), ["tuple"]),
+        (
+            lambda X, Y, dims, lr, n, p, rng: (ref.initialize_parameters_deep(dims, rng), None),
+            ["costs is None"],
+        ),
+        (lambda X, Y, dims, lr, n, p, rng: ({}, []), ["missing keys"]),
+        (lambda *args: [][1], ["IndexError"]),
+    ],
+)
+def test_models_misbehaving(candidate, words):
+    fails_with("L_layer_model", candidate, *words)
+
+
+def test_model_nan_costs():
+    def nan_costs(X, Y, dims, lr, n, p, rng):
+        parameters, costs = ref.L_layer_model(X, Y, dims, lr, n, p, rng, progress=False)
+        return parameters, [np.nan] * n
+
+    fails_with("L_layer_model", nan_costs, "NaN")
+
+
+# --- L2 regularisation ------------------------------------------------------------------
+
+
+def l2_cost_loop(AL, Y, parameters, lambd):
+    m = Y.shape[1]
+    L = len(parameters) // 2
+    total = 0.0
+    for l in range(1, L + 1):
+        total += np.linalg.norm(parameters["W" + str(l)]) ** 2
+    return ref.compute_cost(AL, Y) + lambd / (2 * m) * total
+
+
+def l2_cost_einsum(AL, Y, parameters, lambd):
+    m = Y.shape[1]
+    squares = sum(np.einsum("ij,ij->", W, W) for k, W in parameters.items() if k.startswith("W"))
+    return float(ref.compute_cost(AL, Y) + (lambd / m) * squares / 2)
+
+
+def l2_cost_variant(cross_entropy=1.0, factor=0.5, power=2, prefixes="W", layers=None):
+    def compute_cost_with_regularization(AL, Y, parameters, lambd):
+        m = Y.shape[1]
+        keys = [k for k in parameters if k[0] in prefixes]
+        if layers == "last":
+            keys = keys[-1:]
+        elif layers == "first":
+            keys = keys[:1]
+        squares = sum(np.sum(np.abs(parameters[k]) ** power) for k in keys)
+        return cross_entropy * ref.compute_cost(AL, Y) + factor * lambd / m * squares
+
+    return compute_cost_with_regularization
+
+
+def l2_cost_not_squared(AL, Y, parameters, lambd):
+    norms = sum(np.linalg.norm(W) for k, W in parameters.items() if k[0] == "W")
+    return ref.compute_cost(AL, Y) + lambd / (2 * Y.shape[1]) * norms
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [ref.compute_cost_with_regularization, l2_cost_loop, l2_cost_einsum, l2_cost_variant()],
+)
+def test_regularised_cost_accepts_correct_answers(candidate):
+    passes("compute_cost_with_regularization", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (l2_cost_variant(cross_entropy=0), ["cross-entropy is missing"]),
+        (l2_cost_variant(factor=1), ["twice too big"]),
+        (l2_cost_variant(factor=-0.5), ["subtracted"]),
+        (l2_cost_variant(prefixes="Wb"), ["biases"]),
+        (l2_cost_variant(power=1), ["L1 penalty"]),
+        (l2_cost_not_squared, ["not squared"]),
+        (l2_cost_variant(layers="last"), ["only the last layer"]),
+        (l2_cost_variant(layers="first"), ["only the first layer"]),
+        (
+            lambda AL, Y, p, lambd: ref.compute_cost(AL, Y) + lambd / 2 * np.sum(p["W1"] ** 2),
+            ["the cost is"],
+        ),
+        (lambda AL, Y, p, lambd: np.array([[ref.compute_cost(AL, Y)]]), ["should be a number"]),
+        (lambda AL, Y, p, lambd: None, ["None"]),
+    ],
+)
+def test_regularised_cost_names_mistakes(candidate, words):
+    fails_with("compute_cost_with_regularization", candidate, *words)
+
+
+def l2_backward_variant(factor=1.0, biases=False, drop_dA=False, in_place=False):
+    def L_model_backward_with_regularization(AL, Y, caches, lambd):
+        m = Y.shape[1]
+        grads = ref.L_model_backward(AL, Y, caches)
+        for l in range(1, len(caches) + 1):
+            (_, W, b), _ = caches[l - 1]
+            if in_place:
+                W += 0
+                W *= 1.0 + 1e-3
+            grads["dW" + str(l)] = grads["dW" + str(l)] + factor * lambd / m * W
+            if biases:
+                grads["db" + str(l)] = grads["db" + str(l)] + lambd / m * b
+        if drop_dA:
+            grads = {k: v for k, v in grads.items() if not k.startswith("dA")}
+        return grads
+
+    return L_model_backward_with_regularization
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.L_model_backward_with_regularization,
+        l2_backward_variant(),
+        l2_backward_variant(drop_dA=True),
+    ],
+)
+def test_regularised_backward_accepts_correct_answers(candidate):
+    passes("L_model_backward_with_regularization", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (l2_backward_variant(factor=0), ["lacks the L2 term"]),
+        (l2_backward_variant(factor=0.5), ["half what it should be"]),
+        (l2_backward_variant(factor=2), ["twice too big"]),
+        (l2_backward_variant(factor=-1), ["wrong sign"]),
+        (l2_backward_variant(biases=True), ["biases are not regularised"]),
+        (l2_backward_variant(in_place=True), ["changed its argument `caches`"]),
+        (lambda AL, Y, caches, lambd: [], ["dict"]),
+        (lambda AL, Y, caches, lambd: {"dW1": 0}, ["missing keys"]),
+    ],
+)
+def test_regularised_backward_names_mistakes(candidate, words):
+    fails_with("L_model_backward_with_regularization", candidate, *words)
+
+
+def test_regularised_backward_without_m():
+    def no_m(AL, Y, caches, lambd):
+        grads = ref.L_model_backward(AL, Y, caches)
+        for l, ((_, W, _), _) in enumerate(caches, start=1):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + lambd * W
+        return grads
+
+    fails_with("L_model_backward_with_regularization", no_m, "not divided by m")

@@ -1,0 +1,318 @@
+"""The CIFAR-10 loader, against small archives served from 127.0.0.1 (never the real network)."""
+
+import io
+import socket
+import tarfile
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from nnutils import cifar10
+from nnutils.cifar10 import (
+    ChecksumMismatch,
+    Cifar10Unavailable,
+    UnsafeArchive,
+    cache_folder,
+    load_cifar10,
+)
+from nnutils.data import load_cifar10 as reexported
+from nnutils.plot import (
+    image_of,
+    plot_confusion_matrix,
+    show_class_samples,
+    show_images,
+    show_misclassified,
+)
+from tests.cifar_fixture import CLASS_NAMES, fake_cifar, write_archive, write_folder
+
+
+class Server:
+    """Serves ``body`` at /cifar.tar.gz; ``truncate`` lists, per request, whether to cut it short."""
+
+    def __init__(self, body):
+        self.body = body
+        self.truncate = []
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests += 1
+                if self.path != "/cifar.tar.gz":
+                    self.send_error(404)
+                    return
+                cut = server.truncate.pop(0) if server.truncate else False
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(server.body)))
+                self.end_headers()
+                self.wfile.write(server.body[: len(server.body) // 3] if cut else server.body)
+                self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.timeout = 5
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/cifar.tar.gz"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def batches():
+    return fake_cifar(per_batch=20, n_test=20, seed=1)
+
+
+@pytest.fixture
+def archive(tmp_path, batches):
+    """(bytes, md5) of a small archive in the official format."""
+    path = tmp_path / "served.tar.gz"
+    md5 = write_archive(path, batches)
+    return path.read_bytes(), md5
+
+
+@pytest.fixture
+def server(archive):
+    with Server(archive[0]) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay(monkeypatch):
+    monkeypatch.setattr(cifar10, "RETRY_DELAY", 0.0)
+
+
+def leftovers(folder):
+    """Temporary files or folders the loader may have left behind."""
+    return sorted(p.name for p in Path(folder).glob(".*"))
+
+
+def expect_data(data, batches, n_train=100, n_test=20):
+    X_train, y_train, X_test, y_test, class_names = data
+    assert X_train.shape == (3072, n_train) and X_test.shape == (3072, n_test)
+    assert y_train.shape == (1, n_train) and y_test.shape == (1, n_test)
+    assert X_train.dtype == X_test.dtype == np.float32
+    assert y_train.dtype == y_test.dtype == np.int64
+    assert 0 <= X_train.min() and X_train.max() <= 1
+    assert class_names == CLASS_NAMES
+    train_data = np.concatenate([batches[f"data_batch_{k}"][0] for k in range(1, 6)])
+    train_labels = np.concatenate([batches[f"data_batch_{k}"][1] for k in range(1, 6)])
+    np.testing.assert_allclose(X_train, train_data[:n_train].T / 255, rtol=1e-6)
+    np.testing.assert_array_equal(y_train[0], train_labels[:n_train])
+    np.testing.assert_allclose(X_test, batches["test_batch"][0][:n_test].T / 255, rtol=1e-6)
+    np.testing.assert_array_equal(y_test[0], batches["test_batch"][1][:n_test])
+
+
+def test_first_load_downloads_and_second_uses_the_cache(tmp_path, server, archive, batches):
+    data = load_cifar10(tmp_path, url=server.url, md5=archive[1])
+    assert server.requests == 1
+    expect_data(data, batches)
+    folder = tmp_path / "cifar10"
+    assert (folder / "cifar-10-python.tar.gz").read_bytes() == archive[0]
+    assert (folder / "cifar-10-batches-py" / "data_batch_5").is_file()
+    assert leftovers(folder) == []
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1]), batches)
+    assert server.requests == 1
+
+
+def test_layout_channel_order_and_rows_view(tmp_path):
+    batches = fake_cifar(per_batch=10, n_test=10, seed=2)
+    rows, cols = np.meshgrid(np.arange(32), np.arange(32), indexing="ij")
+    image = np.stack([rows * 8, cols * 8, np.full((32, 32), 200)]).astype(np.uint8)
+    batches["data_batch_1"][0][3] = image.reshape(-1)
+    write_folder(tmp_path / "cifar10", batches)
+    X_train, y_train, *_ = load_cifar10(tmp_path, download=False)
+    planes = X_train[:, 3].reshape(3, 32, 32) * 255
+    np.testing.assert_allclose(planes[0], rows * 8, atol=1e-3)  # red: brighter downwards
+    np.testing.assert_allclose(planes[1], cols * 8, atol=1e-3)  # green: brighter to the right
+    np.testing.assert_allclose(planes[2], 200, atol=1e-3)  # blue: constant
+    assert y_train[0, 3] == batches["data_batch_1"][1][3]
+    assert X_train.T.flags.c_contiguous, "X.T should be the row layout without a copy"
+
+
+def test_subset_keeps_the_first_images(tmp_path, batches):
+    write_folder(tmp_path / "cifar10", batches)
+    expect_data(load_cifar10(tmp_path, download=False, subset=30), batches, 30, 20)
+    with pytest.raises(ValueError, match="subset"):
+        load_cifar10(tmp_path, download=False, subset=0)
+
+
+def test_data_home_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNUTILS_DATA", str(tmp_path / "env"))
+    assert cache_folder() == tmp_path / "env" / "cifar10"
+    assert cache_folder(tmp_path / "arg") == tmp_path / "arg" / "cifar10"
+    monkeypatch.delenv("NNUTILS_DATA")
+    assert cache_folder().name == "cifar10" and cache_folder().parent.name == "nnutils"
+    assert reexported is load_cifar10
+
+
+def test_checksum_mismatch_is_clear_and_leaves_nothing(tmp_path, server, archive):
+    with pytest.raises(ChecksumMismatch) as error:
+        load_cifar10(tmp_path, url=server.url, md5="0" * 32, progress=False)
+    message = str(error.value)
+    assert archive[1] in message and "0" * 32 in message, message
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in message
+    assert list((tmp_path / "cifar10").iterdir()) == []
+
+
+def test_damaged_archive_in_the_cache_is_downloaded_again(tmp_path, server, archive, capfd):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    (folder / "cifar-10-python.tar.gz").write_bytes(archive[0][:1000])
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert server.requests == 1
+    assert "damaged" in capfd.readouterr().err
+    assert (folder / "cifar-10-python.tar.gz").read_bytes() == archive[0]
+
+
+def test_interrupted_download_is_retried(tmp_path, server, archive, batches, capfd):
+    server.truncate = [True, True]
+    data = load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert server.requests == 3
+    assert "interrupted" in capfd.readouterr().err
+    expect_data(data, batches)
+    assert leftovers(tmp_path / "cifar10") == []
+
+
+def test_download_interrupted_every_time_gives_up_cleanly(tmp_path, server, archive):
+    server.truncate = [True] * cifar10.ATTEMPTS
+    with pytest.raises(Cifar10Unavailable, match="interrupted 3 times") as error:
+        load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert server.requests == cifar10.ATTEMPTS
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
+    assert list((tmp_path / "cifar10").iterdir()) == []
+
+
+def test_offline_names_the_file_to_put_by_hand(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/cifar-10-python.tar.gz"
+    with pytest.raises(Cifar10Unavailable) as error:
+        load_cifar10(tmp_path, url=url, progress=False)
+    message = str(error.value)
+    assert url in message and "refused" in message.lower(), message
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in message
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+    assert isinstance(error.value, OSError)
+
+
+def test_http_error_is_reported(tmp_path, server):
+    with pytest.raises(Cifar10Unavailable, match="404") as error:
+        load_cifar10(tmp_path, url=server.url + ".missing", progress=False)
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
+    assert list((tmp_path / "cifar10").iterdir()) == []
+
+
+def test_no_download_when_told_not_to(tmp_path):
+    with pytest.raises(Cifar10Unavailable, match="download=False") as error:
+        load_cifar10(tmp_path, download=False)
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
+
+
+def test_damaged_cache_is_rebuilt_from_the_archive(tmp_path, server, archive, batches, capfd):
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    extracted = tmp_path / "cifar10" / "cifar-10-batches-py"
+    (extracted / "data_batch_3").write_bytes((extracted / "data_batch_3").read_bytes()[:500])
+    capfd.readouterr()
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1]), batches)
+    assert "damaged" in capfd.readouterr().err and server.requests == 1
+    (extracted / "test_batch").unlink()
+    (tmp_path / "cifar10" / "cifar-10-python.tar.gz").unlink()
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False), batches)
+    assert "test_batch is missing" in capfd.readouterr().err and server.requests == 2
+
+
+def link(name, target, kind=tarfile.SYMTYPE):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, target
+    return info
+
+
+def member(name, data=b"gotcha"):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        member("../evil"),
+        member("cifar-10-batches-py/../../evil"),
+        member("/tmp/nnutils-evil-absolute"),
+        (link("cifar-10-batches-py/evil", "/etc/passwd"), None),
+        (link("cifar-10-batches-py/evil", "../../evil", tarfile.LNKTYPE), None),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "symlink", "hardlink"],
+)
+def test_unsafe_archive_is_refused(tmp_path, batches, extra):
+    folder = tmp_path / "home" / "cifar10"
+    folder.mkdir(parents=True)
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", batches, extra=[extra])
+    with pytest.raises(UnsafeArchive, match="Refusing to extract"):
+        load_cifar10(tmp_path / "home", md5=md5, download=False)
+    assert not (tmp_path / "evil").exists() and not (tmp_path / "home" / "evil").exists()
+    assert not Path("/tmp/nnutils-evil-absolute").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["cifar-10-python.tar.gz"]
+
+
+def test_archive_that_is_not_a_tar_file(tmp_path):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    garbage = io.BytesIO(b"not a tar archive at all" * 100).getvalue()
+    (folder / "cifar-10-python.tar.gz").write_bytes(garbage)
+    md5 = cifar10._md5_of(folder / "cifar-10-python.tar.gz")
+    with pytest.raises(cifar10.Cifar10Error, match="cannot be read as a tar archive"):
+        load_cifar10(tmp_path, md5=md5, download=False)
+    assert leftovers(folder) == []
+
+
+# --- pictures of CIFAR images --------------------------------------------------------------
+
+
+def test_image_of_puts_channels_last_and_rescales_standardised_values():
+    column = np.concatenate([np.full(1024, 0.1), np.full(1024, 0.5), np.linspace(0, 1, 1024)])
+    image = image_of(column)
+    assert image.shape == (32, 32, 3)
+    np.testing.assert_allclose(image[..., 0], 0.1)
+    np.testing.assert_allclose(image[0, :, 2], np.linspace(0, 1, 1024)[:32])
+    standardised = image_of(4 * column - 2)
+    assert standardised.min() == 0 and standardised.max() == 1
+
+
+def test_image_plots_draw_every_image(batches):
+    X = batches["data_batch_1"][0].T / 255
+    y = np.array([batches["data_batch_1"][1]])
+    fig = show_images(X[:, :7], y[:, :7], CLASS_NAMES, ncols=4)
+    assert len([ax for ax in fig.axes if ax.images]) == 7
+    fig = show_class_samples(X, y, CLASS_NAMES, per_class=2, rng=0)
+    assert len([ax for ax in fig.axes if ax.images]) == 20
+    assert [ax.get_title() for ax in fig.axes[:10]] == CLASS_NAMES
+    y_pred = y.copy()
+    y_pred[0, :3] = (y[0, :3] + 1) % 10
+    fig = show_misclassified(X, y, y_pred, CLASS_NAMES, n=20, rng=0)
+    titles = sorted(ax.get_title() for ax in fig.axes if ax.images)
+    expected = sorted(
+        f"{CLASS_NAMES[p]}\n(true: {CLASS_NAMES[t]})"
+        for t, p in zip(y[0, :3], y_pred[0, :3], strict=True)
+    )
+    assert titles == expected
+    assert show_misclassified(X, y, y, CLASS_NAMES) is None
+    ax = plot_confusion_matrix(np.diag(np.arange(10)), CLASS_NAMES)
+    assert len(ax.texts) == 100 and ax.texts[11].get_text() == "1"
+    plt.close("all")

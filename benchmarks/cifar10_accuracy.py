@@ -10,13 +10,17 @@ test accuracy, the wall time (loading included) and the peak resident memory.
 """
 
 import argparse
+import os
 import resource
 import time
 
-import numpy as np
+# Let BLAS threads sleep right after each matrix product (read when NumPy loads OpenBLAS).
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
-from nnutils.data import load_cifar10
-from nnutils.train import LESSON_CONFIG, accuracy, train_classifier
+import numpy as np  # noqa: E402
+
+from nnutils.data import load_cifar10  # noqa: E402
+from nnutils.train import LESSON_CONFIG, accuracy, train_classifier  # noqa: E402
 
 CONFIGS = {
     "lesson": LESSON_CONFIG,

@@ -171,7 +171,7 @@ def sigmoid_backward(dA, Z):
 
 def relu_backward(dA, Z):
     """dZ = dA where Z > 0, else 0."""
-    return np.where(Z > 0, dA, 0)
+    return dA * (Z > 0)  # multiplying by the mask is several times faster than np.where
 
 
 def tanh_backward(dA, Z):

@@ -12,7 +12,10 @@ contiguous block whose transpose is the (n_x, B) matrix the model expects
 """
 
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -63,31 +66,65 @@ def accuracy(X, y, parameters, chunk=4096):
 
 
 class Optimizer:
-    """The update rule named ``name`` ("gd", "momentum" or "adam") with its state."""
+    """The update rule named ``name`` ("gd", "momentum" or "adam") with its state.
 
-    def __init__(self, name, parameters, beta=0.9):
+    ``step`` updates the parameters in place, the arrays cut in ``threads`` row
+    slices updated side by side: NumPy runs each elementwise operation on one
+    core, but releases the GIL while it does, so threads use every core.
+    """
+
+    def __init__(self, name, parameters, beta=0.9, threads=None):
         if name not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
         self.name, self.beta, self.t = name, beta, 0
+        self.state = ()
         if name == "momentum":
-            self.v = ref.initialize_velocity(parameters)
+            self.state = (ref.initialize_velocity(parameters),)
         elif name == "adam":
-            self.v, self.s = ref.initialize_adam(parameters)
+            self.state = ref.initialize_adam(parameters)
+        self.threads = threads or os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
-    def step(self, parameters, grads, learning_rate):
-        """Update ``parameters`` (which the training loop owns) in place and return them."""
+    def step(self, parameters, grads, learning_rate, weight_decay=0.0):
+        """Update ``parameters`` (which the training loop owns) in place and return them.
+
+        ``weight_decay`` adds weight_decay * W to each dW first (L2 regularisation).
+        """
         self.t += 1
-        if self.name == "gd":
-            return ref.update_parameters(parameters, grads, learning_rate, inplace=True)
-        if self.name == "momentum":
-            parameters, self.v = ref.update_parameters_with_momentum(
-                parameters, grads, self.v, self.beta, learning_rate, inplace=True
-            )
-            return parameters
-        parameters, self.v, self.s = ref.update_parameters_with_adam(
-            parameters, grads, self.v, self.s, self.t, learning_rate, inplace=True
-        )
+        dicts = (parameters, grads, *self.state)
+        slices = [[_rows(d, k, self.threads) for d in dicts] for k in range(self.threads)]
+        run = partial(self._update, learning_rate=learning_rate, weight_decay=weight_decay)
+        if self._pool is None:
+            run(slices[0])
+        else:
+            list(self._pool.map(run, slices))
         return parameters
+
+    def _update(self, dicts, learning_rate, weight_decay):
+        parameters, grads, *state = dicts
+        if weight_decay:
+            for key, P in parameters.items():
+                if key.startswith("W"):
+                    grads[f"d{key}"] += weight_decay * P
+        if self.name == "gd":
+            ref.update_parameters(parameters, grads, learning_rate, inplace=True)
+        elif self.name == "momentum":
+            ref.update_parameters_with_momentum(
+                parameters, grads, *state, self.beta, learning_rate, inplace=True
+            )
+        else:
+            ref.update_parameters_with_adam(
+                parameters, grads, *state, self.t, learning_rate, inplace=True
+            )
+
+
+def _rows(arrays, k, n):
+    """Slice ``k`` of ``n`` of every array in a dict, cut along the rows (views, not copies)."""
+    out = {}
+    for key, array in arrays.items():
+        size = -(-array.shape[0] // n)
+        out[key] = array[k * size : (k + 1) * size]
+    return out
 
 
 def train_step(
@@ -98,13 +135,9 @@ def train_step(
     Y = soft_targets(labels, C, smoothing, batch.dtype)
     AL, caches = ref.L_model_forward(batch.T, parameters, output_activation="softmax")
     grads = ref.L_model_backward(AL, Y, caches, input_gradient=False)
-    if weight_decay:
-        for key, P in parameters.items():
-            if key.startswith("W"):
-                grads[f"d{key}"] += weight_decay * P
     cost = ref.compute_cost_categorical(AL, Y)
     correct = int((AL.argmax(axis=0) == labels).sum())
-    return optimizer.step(parameters, grads, learning_rate), cost, correct
+    return optimizer.step(parameters, grads, learning_rate, weight_decay), cost, correct
 
 
 def train_classifier(

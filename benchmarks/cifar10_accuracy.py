@@ -24,7 +24,7 @@ from nnutils.train import LESSON_CONFIG, accuracy, train_classifier  # noqa: E40
 
 CONFIGS = {
     "lesson": LESSON_CONFIG,
-    "best": {**LESSON_CONFIG, "epochs": 60},
+    "best": {**LESSON_CONFIG, "epochs": 75},
 }
 
 

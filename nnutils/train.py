@@ -30,7 +30,7 @@ LESSON_CONFIG = {
     "epochs": 30,
     "batch_size": 256,
     "optimizer": "momentum",
-    "learning_rate": 0.05,
+    "learning_rate": 0.4,
     "warmup_epochs": 1,
     "weight_decay": 5e-4,
     "label_smoothing": 0.1,

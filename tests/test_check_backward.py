@@ -5,14 +5,7 @@ import pytest
 
 from nnutils import reference as ref
 from nnutils.checks import run_check
-
-SEEDS = (0, 1, 2)
-
-
-def passes(exercise, candidate):
-    for seed in SEEDS:
-        result = run_check(exercise, candidate, seed=seed)
-        assert result.passed, f"seed {seed}: {result}"
+from tests.checking import SEEDS, passes
 
 
 def fails(exercise, candidate, *words):

@@ -5,23 +5,7 @@ import pytest
 
 from nnutils import reference as ref
 from nnutils.checks import run_check
-
-SEEDS = range(4)
-
-
-def passes(exercise_id, candidate):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert result.passed, f"seed {seed}: {result.messages}"
-
-
-def fails_with(exercise_id, candidate, *words):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert not result.passed, f"seed {seed}: passed"
-        text = " ".join(result.messages)
-        for word in words:
-            assert word in text, f"seed {seed}: {word!r} not in {result.messages}"
+from tests.checking import fails_with, passes
 
 
 def misbehaves(exercise_id, candidate):

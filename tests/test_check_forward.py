@@ -10,22 +10,7 @@ from nnutils import reference as ref
 from nnutils.checks import run_check
 from nnutils.data import load_planar
 from nnutils.plot import plot_activation_functions, plot_probability_map
-
-
-def passes(exercise_id, candidate):
-    result = run_check(exercise_id, candidate)
-    assert result.passed, result.messages
-    assert result.cases >= 4
-
-
-def fails_with(exercise_id, candidate, *words):
-    result = run_check(exercise_id, candidate)
-    assert not result.passed
-    assert result.messages, "a failed check needs an explanation"
-    for word in words:
-        assert word in result.messages[0], result.messages
-    return result
-
+from tests.checking import fails_with, passes
 
 # --- sigmoid ---------------------------------------------------------------------------
 

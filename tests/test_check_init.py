@@ -5,8 +5,7 @@ import pytest
 
 from nnutils import reference
 from nnutils.checks import run_check
-
-SEEDS = range(5)
+from tests.checking import SEEDS, fails_with, passes
 
 
 def two_layer(W1=None, b1=None, W2=None, b2=None):
@@ -48,22 +47,6 @@ def deep(W=None, b=None, layers=lambda L: range(1, L + 1)):
     return initialize_parameters_deep
 
 
-def assert_fails(exercise_id, candidate, *words):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert not result.passed, f"seed {seed}: a wrong answer passed"
-        text = " ".join(result.messages)
-        for word in words:
-            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
-
-
-def assert_passes(exercise_id, candidate):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert result.passed, f"seed {seed}: {result}"
-        assert result.cases >= 4
-
-
 # --- initialize_parameters ------------------------------------------------------
 
 
@@ -101,7 +84,7 @@ def uniform_small(n_x, n_h, n_y, rng=None):
     [reference.initialize_parameters, two_layer(), normal_scaled, float32_weights, uniform_small],
 )
 def test_correct_initialize_parameters_pass(candidate):
-    assert_passes("initialize_parameters", candidate)
+    passes("initialize_parameters", candidate)
 
 
 def ignores_rng(n_x, n_h, n_y, rng=None):
@@ -191,7 +174,7 @@ TWO_LAYER_MISTAKES = {
 @pytest.mark.parametrize("mistake", TWO_LAYER_MISTAKES)
 def test_initialize_parameters_mistakes_are_named(mistake):
     candidate, words = TWO_LAYER_MISTAKES[mistake]
-    assert_fails("initialize_parameters", candidate, *words)
+    fails_with("initialize_parameters", candidate, *words)
 
 
 def assert_note(exercise_id, candidate, *words):
@@ -230,7 +213,7 @@ def test_unusual_two_layer_scales_pass_with_a_note(W, words):
 
 def test_returning_a_tuple_names_the_function():
     candidate = lambda *args: tuple(reference.initialize_parameters(*args).values())  # noqa: E731
-    assert_fails("initialize_parameters", candidate, "initialize_parameters should return a dict")
+    fails_with("initialize_parameters", candidate, "initialize_parameters should return a dict")
 
 
 # --- initialize_parameters_deep ---------------------------------------------------
@@ -257,7 +240,7 @@ def xavier(layer_dims, rng=None):
     ids=["reference", "loop", "xavier", "0.01", "rng.normal"],
 )
 def test_correct_initialize_parameters_deep_pass(candidate):
-    assert_passes("initialize_parameters_deep", candidate)
+    passes("initialize_parameters_deep", candidate)
 
 
 def mutates_layer_dims(layer_dims, rng=None):
@@ -293,7 +276,7 @@ DEEP_MISTAKES = {
 @pytest.mark.parametrize("mistake", DEEP_MISTAKES)
 def test_initialize_parameters_deep_mistakes_are_named(mistake):
     candidate, words = DEEP_MISTAKES[mistake]
-    assert_fails("initialize_parameters_deep", candidate, *words)
+    fails_with("initialize_parameters_deep", candidate, *words)
 
 
 def reseeded_every_layer(layer_dims, rng=None):
@@ -307,7 +290,7 @@ def reseeded_every_layer(layer_dims, rng=None):
 
 
 def test_reseeding_every_layer_is_named():
-    assert_fails(
+    fails_with(
         "initialize_parameters_deep", reseeded_every_layer, "same numbers", "once, before the loop"
     )
 

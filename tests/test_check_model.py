@@ -7,24 +7,7 @@ import pytest
 from nnutils import reference as ref
 from nnutils.checks import run_check
 from nnutils.data import load_planar
-
-SEEDS = range(3)
-
-
-def passes(exercise_id, candidate):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert result.passed, f"seed {seed}: {result}"
-
-
-def fails_with(exercise_id, candidate, *words):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert not result.passed, f"seed {seed}: a wrong answer passed"
-        text = " ".join(result.messages)
-        for word in words:
-            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
-
+from tests.checking import fails_with, passes
 
 # --- the reference ----------------------------------------------------------------------
 

@@ -9,27 +9,11 @@ import pytest
 from nnutils import reference as ref
 from nnutils.checks import run_check
 from nnutils.plot import plot_optimisation_paths
-
-SEEDS = range(4)
+from tests.checking import fails_with, passes
 
 
 def layers(parameters):
     return range(1, len(parameters) // 2 + 1)
-
-
-def expect_pass(exercise_id, candidate):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert result.passed, f"seed {seed}: {result}"
-
-
-def expect_fail(exercise_id, candidate, *words):
-    for seed in SEEDS:
-        result = run_check(exercise_id, candidate, seed=seed)
-        assert not result.passed, f"seed {seed}: a wrong answer passed"
-        text = "\n".join(result.messages)
-        for word in words:
-            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
 
 
 def raises(*args):
@@ -56,7 +40,7 @@ EXERCISES = [
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_reference_passes(exercise_id):
-    expect_pass(exercise_id, getattr(ref, exercise_id))
+    passes(exercise_id, getattr(ref, exercise_id))
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
@@ -71,7 +55,7 @@ def test_returning_nan_arrays_fails():
     def nan_update(parameters, grads, learning_rate):
         return {key: P * np.nan for key, P in parameters.items()}
 
-    expect_fail("update_parameters", nan_update, "NaN")
+    fails_with("update_parameters", nan_update, "NaN")
 
 
 # --- update_parameters ----------------------------------------------------------------------
@@ -101,7 +85,7 @@ def update_over_grads(parameters, grads, learning_rate):
 
 @pytest.mark.parametrize("answer", [update_in_place, update_copy, update_over_grads])
 def test_update_parameters_alternatives_pass(answer):
-    expect_pass("update_parameters", answer)
+    passes("update_parameters", answer)
 
 
 def wrong_update(step):
@@ -145,7 +129,7 @@ UPDATE_MISTAKES = {
 
 @pytest.mark.parametrize(("answer", "words"), UPDATE_MISTAKES.values(), ids=UPDATE_MISTAKES.keys())
 def test_update_parameters_mistakes(answer, words):
-    expect_fail("update_parameters", answer, words)
+    fails_with("update_parameters", answer, words)
 
 
 def only_last_layer(parameters, grads, learning_rate):
@@ -179,10 +163,10 @@ def mutates_grads(parameters, grads, learning_rate):
 
 
 def test_update_parameters_layer_mistakes():
-    expect_fail("update_parameters", only_last_layer, "only the last layer")
-    expect_fail("update_parameters", last_layer_skipped, "last layer", "range(1, L + 1)")
-    expect_fail("update_parameters", loop_from_zero, "KeyError", "range(1, L + 1)")
-    expect_fail("update_parameters", mutates_grads, "changed its argument `grads`")
+    fails_with("update_parameters", only_last_layer, "only the last layer")
+    fails_with("update_parameters", last_layer_skipped, "last layer", "range(1, L + 1)")
+    fails_with("update_parameters", loop_from_zero, "KeyError", "range(1, L + 1)")
+    fails_with("update_parameters", mutates_grads, "changed its argument `grads`")
 
 
 # --- random_mini_batches --------------------------------------------------------------------
@@ -228,7 +212,7 @@ def batches_with_choice(X, Y, mini_batch_size=64, rng=None):
 
 @pytest.mark.parametrize("answer", [batches_with_loop, batches_with_shuffle, batches_with_choice])
 def test_random_mini_batches_alternatives_pass(answer):
-    expect_pass("random_mini_batches", answer)
+    passes("random_mini_batches", answer)
 
 
 def cut(X, Y, order, size, count=None):
@@ -319,7 +303,7 @@ BATCH_MISTAKES = {
     ("answer", "words"), [(a, w) for a, *w in BATCH_MISTAKES.values()], ids=BATCH_MISTAKES.keys()
 )
 def test_random_mini_batches_mistakes(answer, words):
-    expect_fail("random_mini_batches", answer, *words)
+    fails_with("random_mini_batches", answer, *words)
 
 
 def shuffles_in_place(X, Y, mini_batch_size=64, rng=None):
@@ -331,7 +315,7 @@ def shuffles_in_place(X, Y, mini_batch_size=64, rng=None):
 
 
 def test_shuffling_the_input_in_place_fails():
-    expect_fail("random_mini_batches", shuffles_in_place, "changed its argument `X`")
+    fails_with("random_mini_batches", shuffles_in_place, "changed its argument `X`")
 
 
 # --- momentum -------------------------------------------------------------------------------
@@ -346,7 +330,7 @@ def velocity_loop(parameters):
 
 
 def test_initialize_velocity_alternatives_pass():
-    expect_pass("initialize_velocity", velocity_loop)
+    passes("initialize_velocity", velocity_loop)
 
 
 def keyed_like_parameters(parameters):
@@ -366,10 +350,10 @@ def ones(parameters):
 
 
 def test_initialize_velocity_mistakes():
-    expect_fail("initialize_velocity", keyed_like_parameters, "like the gradients", "dW1")
-    expect_fail("initialize_velocity", only_weights, "missing keys", "db1")
-    expect_fail("initialize_velocity", empty_slices, "has shape")
-    expect_fail("initialize_velocity", ones, "wrong values")
+    fails_with("initialize_velocity", keyed_like_parameters, "like the gradients", "dW1")
+    fails_with("initialize_velocity", only_weights, "missing keys", "db1")
+    fails_with("initialize_velocity", empty_slices, "has shape")
+    fails_with("initialize_velocity", ones, "wrong values")
 
 
 def momentum_in_place(parameters, grads, v, beta, learning_rate):
@@ -391,7 +375,7 @@ def momentum_arrays_in_place(parameters, grads, v, beta, learning_rate):
 
 @pytest.mark.parametrize("answer", [momentum_in_place, momentum_arrays_in_place])
 def test_momentum_alternatives_pass(answer):
-    expect_pass("update_parameters_with_momentum", answer)
+    passes("update_parameters_with_momentum", answer)
 
 
 def momentum(velocity, step, returned_v=None):
@@ -429,7 +413,7 @@ MOMENTUM_MISTAKES = {
     ("answer", "words"), MOMENTUM_MISTAKES.values(), ids=MOMENTUM_MISTAKES.keys()
 )
 def test_momentum_mistakes(answer, words):
-    expect_fail("update_parameters_with_momentum", answer, words)
+    fails_with("update_parameters_with_momentum", answer, words)
 
 
 # --- Adam -------------------------------------------------------------------------------------
@@ -441,11 +425,11 @@ def one_dict_twice(parameters):
 
 
 def test_initialize_adam_alternatives_and_mistakes():
-    expect_pass(
+    passes(
         "initialize_adam", lambda parameters: [velocity_loop(parameters), velocity_loop(parameters)]
     )
-    expect_fail("initialize_adam", one_dict_twice, "share their arrays")
-    expect_fail("initialize_adam", velocity_loop, "tuple of 2")
+    fails_with("initialize_adam", one_dict_twice, "share their arrays")
+    fails_with("initialize_adam", velocity_loop, "tuple of 2")
 
 
 def adam_in_place(
@@ -496,8 +480,8 @@ def adam(
 
 
 def test_adam_alternatives_pass():
-    expect_pass("update_parameters_with_adam", adam_in_place)
-    expect_pass("update_parameters_with_adam", adam())
+    passes("update_parameters_with_adam", adam_in_place)
+    passes("update_parameters_with_adam", adam())
 
 
 ADAM_MISTAKES = {
@@ -522,14 +506,14 @@ ADAM_MISTAKES = {
 
 @pytest.mark.parametrize(("answer", "words"), ADAM_MISTAKES.values(), ids=ADAM_MISTAKES.keys())
 def test_adam_mistakes(answer, words):
-    expect_fail("update_parameters_with_adam", answer, words)
+    fails_with("update_parameters_with_adam", answer, words)
 
 
 def test_adam_v_not_returned():
     def old_moments(parameters, grads, v, s, t, *rest):
         return ref.update_parameters_with_adam(parameters, grads, v, s, t, *rest)[0], v, s
 
-    expect_fail("update_parameters_with_adam", old_moments, "returned v is the old one")
+    fails_with("update_parameters_with_adam", old_moments, "returned v is the old one")
 
 
 # --- plot -------------------------------------------------------------------------------------

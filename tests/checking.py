@@ -1,0 +1,26 @@
+"""Helpers of the checker tests: run a check over several seeds and assert its verdict."""
+
+import os
+
+from nnutils.checks import run_check
+
+SEEDS = range(int(os.environ.get("CHECK_SEEDS", 4)))
+
+
+def passes(exercise_id, candidate, seeds=SEEDS):
+    """Assert that ``candidate`` passes the check of ``exercise_id`` for every seed."""
+    for seed in seeds:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert result.passed, f"seed {seed}: {result}"
+    return result
+
+
+def fails_with(exercise_id, candidate, *words, seeds=SEEDS):
+    """Assert that the check fails for every seed with a message containing all ``words``."""
+    for seed in seeds:
+        result = run_check(exercise_id, candidate, seed=seed)
+        assert not result.passed, f"seed {seed}: a wrong answer passed"
+        text = "\n".join(result.messages)
+        for word in words:
+            assert word in text, f"seed {seed}: {word!r} not in {text!r}"
+    return result

@@ -64,7 +64,7 @@ class NotWritten(Mistake):
     """The candidate still raises NotImplementedError."""
 
 
-@dataclass
+@dataclass(repr=False)
 class CheckResult:
     """Outcome of a check: ``passed``, and ``messages`` explaining a failure (or notes on a pass)."""
 
@@ -81,6 +81,9 @@ class CheckResult:
         return (
             f"\N{CHECK MARK} {self.exercise}: passed ({self.cases} test{'s' * (self.cases != 1)})"
         )
+
+    def __repr__(self):
+        return str(self)
 
     def __str__(self):
         if self.passed:
@@ -386,10 +389,19 @@ def _difference(got, expected):
     if gap.ndim and gap.size > 1:
         index = tuple(int(i) for i in where)
         lines.append(
-            f"largest difference at index {index}: expected {expected[index]:.6g}, "
-            f"got {got[index]:.6g}."
+            f"largest difference at index {index}: "
+            + _distinct(float(expected[index]), float(got[index]))
+            + "."
         )
     return lines
+
+
+def _distinct(expected, got):
+    """'expected X, got Y' with just enough digits for X and Y to differ."""
+    for digits in (6, 9, 12, 17):
+        if f"{expected:.{digits}g}" != f"{got:.{digits}g}":
+            break
+    return f"expected {expected:.{digits}g}, got {got:.{digits}g}"
 
 
 def expect_float(got, expected, what, mistakes=(), case=""):
@@ -412,7 +424,7 @@ def expect_float(got, expected, what, mistakes=(), case=""):
     if np.isnan(got) and not np.isnan(expected):
         raise Mistake(f"{what} is NaN where the answer is finite.", case)
     if not close(got, expected):
-        raise Mistake(f"{what} is {float(got):.6g}, expected {float(expected):.6g}.", case)
+        raise Mistake(f"{what} is wrong: {_distinct(float(expected), float(got))}.", case)
 
 
 def expect_keys(got, expected_keys, what, case=""):

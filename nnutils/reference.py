@@ -63,9 +63,15 @@ def initialize_parameters_deep(layer_dims, rng=None, dtype=np.float64):
 
 
 def sigmoid(Z):
-    """Logistic function, elementwise; stable for large ``|Z|`` (no overflow warnings)."""
+    """Logistic function 1 / (1 + e^-Z), elementwise.
+
+    Accurate to the last digits even for large |Z| (no overflow, no relative
+    error for very negative Z): e^-|Z| never overflows, and for Z < 0 the
+    equivalent form e^Z / (1 + e^Z) is used.
+    """
     Z = np.asarray(Z)
-    return 0.5 * (1.0 + np.tanh(0.5 * Z))
+    e = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def relu(Z):

@@ -1,5 +1,7 @@
 """Checks of lesson 08 (CIFAR-10): standardize, predict_classes, confusion_matrix."""
 
+import re
+
 import numpy as np
 
 from . import reference as ref
@@ -94,6 +96,9 @@ def standardize_mistakes(X_train, X):
     ]
 
 
+HARD_CODED = re.compile(r"\b(1024|3072|32)\b")  # CIFAR-10 sizes in a hard-coded answer's error
+
+
 @exercise("standardize")
 def _standardize(candidate, rng):
     sizes = [(2, 1, 2), (4, 3, 5), (int(rng.integers(5, 20)), int(rng.integers(2, 9)), 16)]
@@ -111,7 +116,7 @@ def _standardize(candidate, rng):
         except NotWritten:
             raise
         except Mistake as mistake:
-            if P == 1024:
+            if P == 1024 or not HARD_CODED.search(" ".join([mistake.sentence, *mistake.details])):
                 raise
             raise Mistake(
                 f"{mistake.sentence.rstrip('.')}. These tests also use small images, P = {P} pixels per "
@@ -119,6 +124,13 @@ def _standardize(candidate, rng):
                 *mistake.details,
             ) from None
         expected = ref.standardize(X_train, X)
+        if getattr(got, "shape", None) == (3 * P, 3 * P) and k != 3 * P:
+            raise Mistake(
+                f"the result has shape {got.shape}, expected {expected.shape}: mean and std "
+                "must be columns of shape (3P, 1) to broadcast over the examples (for example "
+                "np.repeat(mean, P).reshape(-1, 1)).",
+                case,
+            )
         if not _acceptable(got, expected, _with_sample_std(X_train, X)):
             expect_array(got, expected, "the result", standardize_mistakes(X_train, X), case)
         if dtype == np.float32 and got.dtype != np.float32:
@@ -200,21 +212,39 @@ def _predict_classes(candidate, rng):
 # --- confusion_matrix --------------------------------------------------------------------
 
 
-def _labels(rng, C, m, attempts=50):
-    """y_true, y_pred (1, m) in 0..C-1, mostly equal; when m > 1, with some class predicted in two
-    ways and some pair repeated, so that each catalogued mistake gives a different matrix."""
+def _labels(rng, C, m, attempts=100):
+    """y_true, y_pred (1, m) in 0..C-1, mostly equal; every class is true at least once, some
+    class is predicted in two ways and some pair repeated, so that each catalogued mistake
+    gives a different matrix (and row fractions have no empty row to divide by)."""
     for _ in range(attempts):
         y_true = rng.integers(0, C, size=(1, m))
         y_pred = np.where(rng.random((1, m)) < 0.6, y_true, rng.integers(0, C, size=(1, m)))
         M = ref.confusion_matrix(y_true, y_pred, C)
-        if m == 1 or ((M > 0).sum(axis=1).max() > 1 and M.max() > 1):
+        if M.sum(axis=1).min() > 0 and (M > 0).sum(axis=1).max() > 1 and M.max() > 1:
             break
     return y_true, y_pred
 
 
+ROWS_HINT = "y_true has shape (1, m): zip over y_true[0], y_pred[0], or ravel them."
+
+
+def call_confusion_matrix(candidate, y_true, y_pred, C):
+    """Call the candidate; a loop over the single row of (1, m) labels gets a hint."""
+    try:
+        return call(candidate, "confusion_matrix", y_true, y_pred, C)
+    except Mistake as mistake:
+        if "arrays can be converted" in mistake.sentence or "truth value" in mistake.sentence:
+            raise Mistake(
+                f"{mistake.sentence}. A loop over zip(y_true, y_pred) runs once, over whole "
+                f"rows: {ROWS_HINT}",
+                *mistake.details,
+            ) from None
+        raise
+
+
 @exercise("confusion_matrix")
 def _confusion_matrix(candidate, rng):
-    sizes = [(2, 1), (2, 6), (3, 20), (int(rng.integers(4, 8)), int(rng.integers(30, 60)))]
+    sizes = [(2, 4), (2, 6), (3, 20), (int(rng.integers(4, 8)), int(rng.integers(30, 60)))]
     sizes.append((10, int(rng.integers(200, 400))))
     for index, (C, m) in enumerate(sizes):
         top = C - 1 if index == 3 else C  # case 3: the last class occurs nowhere
@@ -222,7 +252,7 @@ def _confusion_matrix(candidate, rng):
         case = (
             f"with C={C}, y_true={show(y_true, 12)} and y_pred={show(y_pred, 12)}, shapes (1, {m})."
         )
-        got = call(candidate, "confusion_matrix", y_true, y_pred, C)
+        got = call_confusion_matrix(candidate, y_true, y_pred, C)
         expected = ref.confusion_matrix(y_true, y_pred, C)
         once = np.zeros((C, C))
         once[y_true[0], y_pred[0]] = 1
@@ -241,10 +271,12 @@ def _confusion_matrix(candidate, rng):
             ),
             (
                 "each (true, predicted) pair is counted at most once: with fancy indexing, "
-                "M[y_true, y_pred] += 1 does not add up repeated pairs. Use "
-                "np.add.at(M, (y_true, y_pred), 1), or a loop over the examples.",
+                "M[y_true, y_pred] += 1 does not add up repeated pairs, and neither does "
+                "a loop over zip(y_true, y_pred), which runs once, over whole rows. Use "
+                f"np.add.at(M, (y_true, y_pred), 1), or loop over the examples: {ROWS_HINT}",
                 once,
             ),
+            (f"the matrix is all zeros: count each example once. {ROWS_HINT}", 0 * expected),
             (
                 "the entries should be counts, not fractions of each row.",
                 expected / np.maximum(expected.sum(axis=1, keepdims=True), 1),

@@ -35,6 +35,21 @@ def expect_linear_cache(got, A_prev, W, b, what, case):
         )
 
 
+MATRIX_PRODUCT = "Z = W @ A + b: a matrix product of W (n, n_prev) with A (n_prev, m)."
+
+
+def call_linear_forward(candidate, A_prev, W, b):
+    """Call the candidate; a shape error gets the shapes of the matrix product."""
+    try:
+        return call(candidate, "linear_forward", A_prev, W, b)
+    except Mistake as mistake:
+        if "ValueError" in mistake.sentence:
+            raise Mistake(
+                f"{mistake.sentence.rstrip('. ')}. {MATRIX_PRODUCT}", *mistake.details
+            ) from None
+        raise
+
+
 @exercise("linear_forward")
 def _linear_forward(candidate, rng):
     sizes = layer_sizes(rng)
@@ -42,13 +57,15 @@ def _linear_forward(candidate, rng):
         dtype = np.float32 if index == len(sizes) - 1 else np.float64
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         case = f"with A{A_prev.shape}, W{W.shape}, b{b.shape}, {np.dtype(dtype).name}."
-        out = call(candidate, "linear_forward", A_prev, W, b)
+        out = call_linear_forward(candidate, A_prev, W, b)
         Z, cache = expect_tuple(out, 2, "the result", "Z, cache", case)
         expected = W @ A_prev + b
         mistakes = [
             ("Z is missing the bias b: Z = W A + b.", W @ A_prev),
             ("Z subtracts b: it is Z = W A + b.", W @ A_prev - b),
         ]
+        if n == n_prev:  # W.T @ A runs without an error only for a square W
+            mistakes.append((f"Z uses W transposed: {MATRIX_PRODUCT}", W.T @ A_prev + b))
         expect_array(Z, expected, "Z", mistakes, case)
         expect_linear_cache(cache, A_prev, W, b, "the cache", case)
     return len(sizes)
@@ -112,6 +129,12 @@ def call_elementwise(candidate, name, Z, *args):
             raise Mistake(
                 f"{name} compares a whole array with a number in an `if` or with Python's "
                 "max/min: use NumPy's elementwise np.maximum(Z, 0) or np.where(Z > 0, ...).",
+                *mistake.details,
+            ) from None
+        if "OverflowError" in mistake.sentence or "converted to Python scalars" in mistake.sentence:
+            raise Mistake(
+                f"{mistake.sentence.rstrip('.')}. Use np.exp, which works on whole arrays "
+                "(math.exp takes one number) and gives inf rather than an error.",
                 *mistake.details,
             ) from None
         raise
@@ -382,6 +405,17 @@ def expect_cache_count(caches, parameters, L, case):
     )
 
 
+def expect_cache_order(caches, parameters, L, case):
+    """caches[l-1] must be layer l's: a reversed list gets its own sentence."""
+    weights = [_cached(cache, 0, 1) for cache in reversed(caches)]
+    if L > 1 and all(close(W, parameters[f"W{l}"]) for l, W in enumerate(weights, start=1)):
+        raise Mistake(
+            "caches are in reverse order: append each layer's cache as you go (layer 1 first), "
+            "so that caches[l-1] belongs to layer l.",
+            case,
+        )
+
+
 def input_mistakes(l, X, caches):
     """(sentence, value) pairs for a wrong input A_prev of layer l >= 2 (caches: the reference's)."""
     if l == 1:
@@ -437,6 +471,7 @@ def _L_model_forward(candidate, rng):
             raise Mistake("return (AL, caches), in that order.", case)
         expected_AL, expected = ref.L_model_forward(X, parameters)
         expect_cache_count(caches, parameters, L, case)
+        expect_cache_order(caches, parameters, L, case)
         outputs = [cache.linear_cache.A_prev for cache in expected[1:]] + [expected_AL]
         for l, (cache, A) in enumerate(zip(expected, outputs, strict=True), start=1):
             (A_prev, W, b), Z = cache

@@ -21,17 +21,21 @@ SIGN_HINT = {"two_layer_model": "; check the sign of dA2 = -(Y / A2 - (1 - Y) / 
 def random_network(rng, n_x, hidden, m, dtype=np.float64):
     """X (n_x, m), parameters with random biases and layer sizes [n_x, *hidden, 1].
 
-    The output bias centres Z_L, so that both labels occur and no output sits at 0.5.
+    Drawn again while Z_L is constant (a dead ReLU layer); the output bias then puts 0 between
+    the middle two distinct values of Z_L, so that both labels occur.
     """
     dims = [n_x, *hidden, 1]
-    parameters = ref.initialize_parameters_deep(dims, rng)
-    for l in range(1, len(dims)):
-        parameters[f"b{l}"] = 0.5 * rng.standard_normal((dims[l], 1))
-    X = rng.standard_normal((n_x, m))
-    _, caches = ref.L_model_forward(X, parameters)
-    _, ZL = caches[-1]
     L = len(dims) - 1
-    parameters[f"b{L}"] = parameters[f"b{L}"] - ZL.mean() + 1e-3
+    for _ in range(100):
+        parameters = ref.initialize_parameters_deep(dims, rng)
+        for l in range(1, L + 1):
+            parameters[f"b{l}"] = 0.5 * rng.standard_normal((dims[l], 1))
+        X = rng.standard_normal((n_x, m))
+        values = np.unique(ref.L_model_forward(X, parameters)[1][-1][1])
+        if len(values) > 1:
+            break
+    k = len(values) // 2
+    parameters[f"b{L}"] = parameters[f"b{L}"] - (values[k - 1] + values[k]) / 2
     parameters = {key: P.astype(dtype) for key, P in parameters.items()}
     return X.astype(dtype), parameters
 
@@ -62,10 +66,11 @@ def _predict(candidate, rng):
         expected = ref.predict(X, parameters)
         got = call(candidate, "predict", X, parameters)
         flipped = call(candidate, "predict", X, _flip_output(parameters))
-        if same_labels(got, flipped):
+        if same_labels(got, flipped) and np.unique(got).size > 1:
             raise Mistake(
-                "predict gave the same answer for two different sets of parameters: use the "
-                "`parameters` argument, not a variable from the notebook.",
+                "predict gave the same answer for two different sets of parameters (the second "
+                "with its output layer negated, which flips every label): compute AL from the "
+                "arguments X and `parameters`, not from variables of the notebook.",
                 case,
             )
         mistakes = [
@@ -81,10 +86,43 @@ def _predict(candidate, rng):
                 expected.ravel(),
             ),
         ]
+        _expect_threshold_at_half(got, AL, case)
         if not close(got, AL):
             _expect_zeros_and_ones(got, case)
-        expect_array(got, expected, "the predictions", mistakes, case)
+        expect_array(got, expected, "predict's result", mistakes, case)
     return len(cases)
+
+
+def _expect_threshold_at_half(got, AL, case):
+    """Labels 0/1 that threshold AL somewhere else than at 0.5 (or are constant) get a sentence."""
+    try:
+        labels = np.asarray(got, dtype=float).reshape(AL.shape)
+    except (TypeError, ValueError):
+        return
+    if not np.isin(labels, (0, 1)).all() or np.array_equal(labels, AL > 0.5):
+        return
+    if np.unique(AL > 0.5).size < 2:
+        return  # every AL on one side of 0.5: a constant answer could have many causes
+    ones, zeros = AL[labels == 1], AL[labels == 0]
+    if ones.size and zeros.size and ones.min() <= zeros.max():
+        return  # not a threshold on AL
+    if not ones.size:
+        raise Mistake(
+            "predict gave 0 for every example, although some AL > 0.5: threshold at 0.5, "
+            "1 where AL > 0.5. (With one output row, argmax always gives 0: compare AL with 0.5.)",
+            case,
+        )
+    if not zeros.size:
+        raise Mistake(
+            "predict gave 1 for every example, although some AL < 0.5: threshold at 0.5, "
+            "1 where AL > 0.5. (AL is a probability, so AL > 0 always holds.)",
+            case,
+        )
+    raise Mistake(
+        f"predict's threshold is not 0.5: it gave 1 for AL = {ones.min():.3g} and 0 for "
+        f"AL = {zeros.max():.3g}; threshold at 0.5, 1 where AL > 0.5.",
+        case,
+    )
 
 
 def _expect_zeros_and_ones(got, case):
@@ -155,7 +193,14 @@ def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
 
     initial = start(dims, seed)
     stepped, (first_cost,) = run(initial, learning_rate, 1)
+    trained, _ = run(initial, learning_rate)
+    _, later_costs = run(initial, learning_rate, num_iterations + 1)
     runs = [
+        (
+            "the costs are one iteration late, as if each were recorded after the update: "
+            "append the cost of the forward pass the gradients come from, before updating.",
+            (trained, later_costs[1:]),
+        ),
         (
             "the parameters never change: keep what update_parameters returns, "
             "parameters = update_parameters(parameters, grads, learning_rate).",
@@ -176,6 +221,14 @@ def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
             run(initial, -learning_rate),
         ),
     ]
+    if name == "two_layer_model":
+        runs.append(
+            (
+                "the steps are m times too small: do not divide dA2 by m, "
+                "linear_activation_backward already divides dW and db by m.",
+                run(initial, learning_rate / X.shape[1]),
+            )
+        )
     if len(dims) == 3:
         other, other_name = STARTS[
             "L_layer_model" if name == "two_layer_model" else "two_layer_model"
@@ -203,8 +256,13 @@ def _check_model(candidate, rng, name):
         args = (X, Y, list(dims), learning_rate, num_iterations, False, seed)
         out = call(candidate, name, *args)
         parameters, costs = expect_tuple(out, 2, f"what {name} returns", "parameters, costs", case)
+        if isinstance(costs, dict) and not isinstance(parameters, dict):
+            raise Mistake(
+                f"{name} returned (costs, parameters): return (parameters, costs), in that order.",
+                case,
+            )
         keys = [f"{p}{l}" for l in range(1, len(dims)) for p in "Wb"]
-        expect_keys(parameters, keys, "the parameters", case)
+        expect_keys(parameters, keys, "the returned parameters dict", case)
         if index == 0:
             _expect_reproducible(candidate, name, args, parameters, case)
         expected, expected_costs = ref.gradient_descent(
@@ -357,7 +415,9 @@ def _L_model_backward_with_regularization(candidate, rng):
             raise Mistake(
                 f"the result should be a dict of gradients, got {type(got).__name__}.", case
             )
-        expect_keys({k: v for k, v in got.items() if k[:2] != "dA"}, keys, "the gradients", case)
+        expect_keys(
+            {k: v for k, v in got.items() if k[:2] != "dA"}, keys, "the gradients dict", case
+        )
         for l in range(1, L + 1):
             W, b = parameters[f"W{l}"], parameters[f"b{l}"]
             dW = plain[f"dW{l}"]

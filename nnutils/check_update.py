@@ -102,7 +102,7 @@ def expect_parameters(got, expected, old, mistakes, case):
     ``mistakes`` holds (sentence, wrong parameters dict) pairs.
     """
     keys = list(expected)
-    expect_keys(got, keys, "the updated parameters", case)
+    expect_keys(got, keys, "the updated parameters dict", case)
     unchanged = [k for k in keys if close(got[k], old[k]) and not close(expected[k], old[k])]
     if unchanged:
         raise Mistake(unchanged_sentence(unchanged, len(keys) // 2), case)
@@ -125,6 +125,17 @@ def expect_moments(got, expected, old, what, mistakes, case):
             raise Mistake(sentence, case)
     for key in keys:
         expect_array(got[key], expected[key], f"{what}[{key!r}]", case=case)
+
+
+def reject_whole(got, expected, wrong, sentence, case, others=()):
+    """Raise ``sentence`` when every entry of the dict ``got`` matches the dict ``wrong``,
+    unless ``expected`` or one of the ``others`` (other mistakes) matches ``wrong`` too."""
+
+    def matches(a, b):
+        return isinstance(a, dict) and all(close(a.get(k), b[k]) for k in expected)
+
+    if matches(got, wrong) and not any(matches(other, wrong) for other in [expected, *others]):
+        raise Mistake(sentence, case)
 
 
 def steps(parameters, direction, scale):
@@ -361,6 +372,12 @@ def _initialize_velocity(candidate, rng):
     return count
 
 
+OLD_VELOCITY = (
+    "the step used v from before this update: update v first, "
+    "v = beta * v + (1 - beta) * dP, then step with the new v, P - learning_rate * v."
+)
+
+
 @exercise("update_parameters_with_momentum")
 def _update_parameters_with_momentum(candidate, rng):
     dims_list = network_dims(rng)
@@ -390,6 +407,8 @@ def _update_parameters_with_momentum(candidate, rng):
              {key: beta * old_v[key] + grads[key] for key in old_v}),
         ]  # fmt: skip
         expect_moments(got_v, expected_v, old_v, "v", v_mistakes, case)
+        old_step = steps(old_parameters, old_v, learning_rate)
+        reject_whole(got, expected, old_step, OLD_VELOCITY, case)
         mistakes = [
             ("the step uses the gradient: with momentum it is P - learning_rate * v.",
              steps(old_parameters, grads, learning_rate)),
@@ -471,6 +490,15 @@ def adam_mistakes(old, v, s, settings):
     ]  # fmt: skip
 
 
+def efficient_adam_step(old, v, s, settings):
+    """The 'efficient form': lr_t = lr sqrt(1 - beta2**t) / (1 - beta1**t), sqrt(s) + epsilon."""
+    t, learning_rate, beta1, beta2, epsilon = settings
+    rate = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return {
+        key: P - rate * v[f"d{key}"] / (np.sqrt(s[f"d{key}"]) + epsilon) for key, P in old.items()
+    }
+
+
 def adam_moment_mistakes(old, grads, beta, t, what):
     """(sentence, wrong moment) pairs for v (what="v") or s (what="s")."""
     power = 1 if what == "v" else 2
@@ -491,6 +519,12 @@ def adam_moment_mistakes(old, grads, beta, t, what):
                       moving_average(old, grads, beta)))  # fmt: skip
     return pairs
 
+
+EFFICIENT_FORM = (
+    "this is the 'efficient form' of Adam (learning_rate * sqrt(1 - beta2**t) / (1 - beta1**t), "
+    "with epsilon added to sqrt(s)), which moves epsilon: here epsilon goes with the "
+    "bias-corrected s, divide v_hat by sqrt(s_hat) + epsilon."
+)
 
 HYPER_PARAMETERS = (
     "the result matches the default hyper-parameters: use the learning_rate, beta1, beta2 and "
@@ -536,5 +570,8 @@ def _update_parameters_with_adam(candidate, rng):
             *adam_mistakes(old, expected_v, expected_s, settings),
             (HYPER_PARAMETERS, default),
         ]
+        efficient = efficient_adam_step(old, expected_v, expected_s, settings)
+        others = [wrong for _, wrong in mistakes]
+        reject_whole(got, expected, efficient, EFFICIENT_FORM, case, others)
         expect_parameters(got, expected, old, mistakes, case)
     return len(dims_list)

@@ -126,6 +126,29 @@ def test_standardize_hard_coded_sizes_get_a_hint():
     fails_with("standardize", standardize_hard_coded, "in terms of P", "raised ValueError")
 
 
+def standardize_unrelated_error(X_train, X):
+    return (X - X_train.mean(axis=1)[:, None]) @ X_train.std(axis=1)[:, None]
+
+
+def test_standardize_hint_on_P_only_for_hard_coded_sizes():
+    result = fails_with("standardize", standardize_unrelated_error, "raised ValueError")
+    assert "in terms of P" not in "\n".join(result.messages)
+
+
+def standardize_repeat_without_reshape(X_train, X):
+    channels = X_train.reshape(3, -1)
+    P = X_train.shape[0] // 3
+    return (X - np.repeat(channels.mean(axis=1), P)) / np.repeat(channels.std(axis=1), P)
+
+
+def test_standardize_flat_statistics():
+    fails_with(
+        "standardize",
+        standardize_repeat_without_reshape,
+        "mean and std must be columns of shape (3P, 1) to broadcast over the examples",
+    )
+
+
 def test_standardize_not_written():
     def blank(X_train, X):
         raise NotImplementedError("Exercise standardize")
@@ -254,6 +277,32 @@ def test_confusion_matrix_accepts_correct_answers(candidate):
     passes("confusion_matrix", candidate)
 
 
+def zip_rows(y_true, y_pred, C):
+    M = np.zeros((C, C), dtype=int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        M[t, p] += 1
+    return M
+
+
+def zip_rows_int(y_true, y_pred, C):
+    M = np.zeros((C, C), dtype=int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        M[int(t), int(p)] += 1
+    return M
+
+
+def zip_rows_chained(y_true, y_pred, C):
+    M = np.zeros((C, C), dtype=int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        M[t][p] += 1
+    return M
+
+
+def row_fractions(y_true, y_pred, C):
+    M = ref.confusion_matrix(y_true, y_pred, C)
+    return M / M.sum(axis=1, keepdims=True)
+
+
 def fancy_index_once(y_true, y_pred, C):
     M = np.zeros((C, C), dtype=int)
     M[y_true, y_pred] += 1
@@ -279,8 +328,22 @@ def labels_max(y_true, y_pred, C):
         ),
         (lambda t, p, C: ref.confusion_matrix(t, p, C) / t.size, ["counts, not fractions"]),
         (labels_max, ["use the argument C"]),
+        (zip_rows, ["zip over y_true[0], y_pred[0]"]),
+        (zip_rows_int, ["raised TypeError", "zip over y_true[0], y_pred[0]"]),
+        (zip_rows_chained, ["all zeros", "zip over y_true[0], y_pred[0]"]),
+        (row_fractions, ["counts, not fractions of each row"]),
     ],
-    ids=["transposed", "fancy-index", "row-fractions", "fractions", "labels-max"],
+    ids=[
+        "transposed",
+        "fancy-index",
+        "row-fractions",
+        "fractions",
+        "labels-max",
+        "zip-rows",
+        "zip-rows-int",
+        "zip-rows-chained",
+        "row-fractions-nan",
+    ],
 )
 def test_confusion_matrix_diagnoses_mistakes(candidate, words):
     fails_with("confusion_matrix", candidate, *words)

@@ -1,5 +1,6 @@
 """The lesson-03 checkers accept correct answers and name the typical mistakes."""
 
+import math
 from collections import namedtuple
 
 import matplotlib.pyplot as plt
@@ -50,6 +51,19 @@ def test_sigmoid_accepts_correct_answers(sigmoid):
 )
 def test_sigmoid_names_mistakes(sigmoid, words):
     fails_with("sigmoid", sigmoid, *words)
+
+
+def sigmoid_math_loop(Z):
+    A = np.zeros_like(Z)
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            A[i, j] = 1 / (1 + math.exp(-Z[i, j]))
+    return A
+
+
+def test_sigmoid_with_math_exp():
+    fails_with("sigmoid", sigmoid_math_loop, "OverflowError", "Use np.exp", "math.exp takes one")
+    fails_with("sigmoid", lambda Z: 1 / (1 + math.exp(-Z)), "Use np.exp", "math.exp takes one")
 
 
 # --- relu ------------------------------------------------------------------------------
@@ -150,6 +164,9 @@ def test_linear_forward_accepts_correct_answers(linear_forward):
         (lambda A, W, b: (W @ A - b, (A, W, b)), ["subtracts b"]),
         (lambda A, W, b: (W @ A + b, (W, A, b)), ["(W, A_prev, b)", "order"]),
         (lambda A, W, b: W @ A + b, ["tuple of 2"]),
+        (lambda A, W, b: (W * A + b, (A, W, b)), ["ValueError", "Z = W @ A + b", "(n_prev, m)"]),
+        (lambda A, W, b: (W.T @ A + b, (A, W, b)), ["ValueError", "a matrix product of W"]),
+        (lambda A, W, b: (A.T @ W.T + b, (A, W, b)), ["ValueError", "Z = W @ A + b"]),
     ],
 )
 def test_linear_forward_names_mistakes(linear_forward, words):
@@ -314,6 +331,10 @@ def test_L_model_forward_accepts_correct_answers(L_model_forward):
         (lambda X, p: (forward(X, p)[0], forward(X, p)[1][:-1]), ["no cache of the output"]),
         (lambda X, p: (forward(X, p)[0], forward(X, p)[1] * 2), ["each appended once"]),
         (lambda X, p: forward(X, p)[::-1], ["order"]),
+        (
+            lambda X, p: (forward(X, p)[0], forward(X, p)[1][::-1]),
+            ["caches are in reverse order", "layer 1 first"],
+        ),
         (forward_with_stale_input, ["fed the output of layer"]),
         (lambda X, p: forward(X, p, cache=lambda c: (c[1], c[0])), ["order"]),
     ],

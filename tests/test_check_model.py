@@ -162,6 +162,21 @@ def predict_in_place(X, parameters):
     return ref.predict(X, parameters)
 
 
+def predict_argmax(X, parameters):
+    return np.argmax(ref.L_model_forward(X, parameters)[0], axis=0)
+
+
+def predict_positive(X, parameters):
+    return ref.L_model_forward(X, parameters)[0] > 0
+
+
+def predict_threshold(threshold):
+    def predict(X, parameters):
+        return (ref.L_model_forward(X, parameters)[0] > threshold).astype(int)
+
+    return predict
+
+
 def predict_partly_thresholded(X, parameters):
     AL = ref.L_model_forward(X, parameters)[0]
     return np.where(AL > 0.5, 1, AL)
@@ -173,7 +188,11 @@ def predict_partly_thresholded(X, parameters):
         (predict_probabilities, ["probabilities", "0.5"]),
         (predict_flipped, ["wrong way round"]),
         (predict_flat, ["shape", "row"]),
-        (predict_global, ["`parameters` argument"]),
+        (predict_global, ["two different sets of parameters", "arguments X and `parameters`"]),
+        (predict_argmax, ["0 for every example", "argmax always gives 0", "compare AL with 0.5"]),
+        (predict_positive, ["1 for every example", "threshold at 0.5", "AL > 0 always"]),
+        (predict_threshold(0.6), ["threshold at 0.5"]),
+        (predict_threshold(0.4), ["threshold at 0.5"]),
         (predict_in_place, ["changed its argument `X`"]),
         (predict_partly_thresholded, ["labels 0 or 1"]),
         (lambda X, parameters: None, ["None"]),
@@ -194,7 +213,18 @@ def test_predict_not_a_function():
 
 
 def learner_two_layer(
-    *, rate=None, assign=True, reinit=False, sign=1, deep=False, seed=True, every=1, array=False
+    *,
+    rate=None,
+    assign=True,
+    reinit=False,
+    sign=1,
+    deep=False,
+    seed=True,
+    every=1,
+    array=False,
+    swap=False,
+    late=False,
+    dA_over_m=False,
 ):
     """A two-layer model written the way a learner would, with optional mistakes."""
 
@@ -217,19 +247,25 @@ def learner_two_layer(
             )
             cost = ref.compute_cost(A2, Y)
             dA2 = -sign * (np.divide(Y, A2) - np.divide(1 - Y, 1 - A2))
+            dA2 = dA2 / Y.shape[1] if dA_over_m else dA2
             dA1, dW2, db2 = ref.linear_activation_backward(dA2, cache2, "sigmoid")
             _, dW1, db1 = ref.linear_activation_backward(dA1, cache1, "relu")
             grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
             updated = ref.update_parameters(parameters, grads, rate or learning_rate)
             parameters = updated if assign else parameters
+            if late:
+                cost = ref.compute_cost(ref.L_model_forward(X, parameters)[0], Y)
             if i % every == 0:
                 costs.append(cost)
-        return parameters, np.array(costs) if array else costs
+        costs = np.array(costs) if array else costs
+        return (costs, parameters) if swap else (parameters, costs)
 
     return two_layer_model
 
 
-def learner_L_layer(*, rate=None, assign=True, deep=True, seed=True, every=1):
+def learner_L_layer(
+    *, rate=None, assign=True, deep=True, seed=True, every=1, swap=False, late=False
+):
     """An L-layer model written the way a learner would, with optional mistakes."""
 
     def L_layer_model(
@@ -247,11 +283,13 @@ def learner_L_layer(*, rate=None, assign=True, deep=True, seed=True, every=1):
             grads = ref.L_model_backward(AL, Y, caches)
             updated = ref.update_parameters(parameters, grads, rate or learning_rate)
             parameters = updated if assign else parameters
+            if late:
+                cost = ref.compute_cost(ref.L_model_forward(X, parameters)[0], Y)
             if print_cost and i % 100 == 0:
                 print(i, cost)
             if i % every == 0:
                 costs.append(np.float64(cost))
-        return [parameters, tuple(costs)]
+        return [tuple(costs), parameters] if swap else [parameters, tuple(costs)]
 
     return L_layer_model
 
@@ -275,6 +313,8 @@ MODEL_MISTAKES = [
     (dict(rate=0.0075), ["learning_rate is ignored"]),
     (dict(seed=False), ["same rng", "rng"]),
     (dict(every=100), ["every iteration", "not only every 100th"]),
+    (dict(swap=True), ["return (parameters, costs), in that order"]),
+    (dict(late=True), ["one iteration late", "before updating"]),
 ]
 
 
@@ -289,6 +329,7 @@ def test_model_mistakes(flags, words):
     [
         (dict(reinit=True), ["initialise once"]),
         (dict(sign=-1), ["cost goes up", "sign"]),
+        (dict(dA_over_m=True), ["m times too small", "do not divide dA2 by m"]),
         (dict(deep=True), ["starts from initialize_parameters(n_x, n_h, n_y, rng)"]),
     ],
     ids=str,

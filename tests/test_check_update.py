@@ -416,6 +416,21 @@ def test_momentum_mistakes(answer, words):
     fails_with("update_parameters_with_momentum", answer, words)
 
 
+def momentum_old_velocity(parameters, grads, v, beta, learning_rate):
+    new, new_v = {}, {}
+    for key, P in parameters.items():
+        new[key] = P - learning_rate * v["d" + key]
+        new_v["d" + key] = beta * v["d" + key] + (1 - beta) * grads["d" + key]
+    return new, new_v
+
+
+def test_momentum_step_with_the_old_velocity():
+    result = fails_with(
+        "update_parameters_with_momentum", momentum_old_velocity, "update v first", "new v"
+    )
+    assert "unchanged" not in result.messages[0]
+
+
 # --- Adam -------------------------------------------------------------------------------------
 
 
@@ -507,6 +522,28 @@ ADAM_MISTAKES = {
 @pytest.mark.parametrize(("answer", "words"), ADAM_MISTAKES.values(), ids=ADAM_MISTAKES.keys())
 def test_adam_mistakes(answer, words):
     fails_with("update_parameters_with_adam", answer, words)
+
+
+def adam_efficient_form(
+    parameters, grads, v, s, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
+    new_v = {k: beta1 * v[k] + (1 - beta1) * g for k, g in grads.items() if k in v}
+    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items() if k in s}
+    rate = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    new = {
+        k: P - rate * new_v["d" + k] / (np.sqrt(new_s["d" + k]) + epsilon)
+        for k, P in parameters.items()
+    }
+    return new, new_v, new_s
+
+
+def test_adam_efficient_form_is_named():
+    fails_with(
+        "update_parameters_with_adam",
+        adam_efficient_form,
+        "efficient form",
+        "sqrt(s_hat) + epsilon",
+    )
 
 
 def test_adam_v_not_returned():

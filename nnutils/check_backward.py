@@ -362,19 +362,10 @@ def _expect_layer_order(value, key, expected, case):
         )
 
 
-def _call_with_cache_hint(candidate, AL, Y, caches):
-    """``call`` L_model_backward; a shape error gets a hint about the order of the caches."""
-    try:
-        return call(candidate, "L_model_backward", AL, Y, caches)
-    except Mistake as mistake:
-        if "ValueError" in mistake.sentence:
-            raise Mistake(
-                mistake.sentence,
-                *mistake.details,
-                "Shapes that do not fit usually mean that a layer got another layer's cache: "
-                "layer l's cache is caches[l - 1], the output layer's is caches[L - 1].",
-            ) from None
-        raise
+CACHE_HINT = (
+    "Shapes that do not fit usually mean that a layer got another layer's cache: "
+    "layer l's cache is caches[l - 1], the output layer's is caches[L - 1]."
+)
 
 
 def _moderate_output(parameters, X, limit=6.0):
@@ -402,7 +393,7 @@ def _L_model_backward(candidate, rng):
         L = len(caches)
         case = f"with layer_dims={dims}, m={m}, {np.dtype(dtype).name} (Y holds int labels)."
         expected = ref.L_model_backward(AL, Y, caches)
-        got = _call_with_cache_hint(candidate, AL, Y, caches)
+        got = call(candidate, "L_model_backward", AL, Y, caches, shape_hint=CACHE_HINT)
         order = _expect_grad_keys(got, L, case)
         variants = _grads_mistakes(AL, Y, caches, expected)
         for key in order:

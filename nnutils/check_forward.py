@@ -38,18 +38,6 @@ def expect_linear_cache(got, A_prev, W, b, what, case):
 MATRIX_PRODUCT = "Z = W @ A + b: a matrix product of W (n, n_prev) with A (n_prev, m)."
 
 
-def call_linear_forward(candidate, A_prev, W, b):
-    """Call the candidate; a shape error gets the shapes of the matrix product."""
-    try:
-        return call(candidate, "linear_forward", A_prev, W, b)
-    except Mistake as mistake:
-        if "ValueError" in mistake.sentence:
-            raise Mistake(
-                f"{mistake.sentence.rstrip('. ')}. {MATRIX_PRODUCT}", *mistake.details
-            ) from None
-        raise
-
-
 @exercise("linear_forward")
 def _linear_forward(candidate, rng):
     sizes = layer_sizes(rng)
@@ -57,7 +45,7 @@ def _linear_forward(candidate, rng):
         dtype = np.float32 if index == len(sizes) - 1 else np.float64
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         case = f"with A{A_prev.shape}, W{W.shape}, b{b.shape}, {np.dtype(dtype).name}."
-        out = call_linear_forward(candidate, A_prev, W, b)
+        out = call(candidate, "linear_forward", A_prev, W, b, shape_hint=MATRIX_PRODUCT)
         Z, cache = expect_tuple(out, 2, "the result", "Z, cache", case)
         expected = W @ A_prev + b
         mistakes = [

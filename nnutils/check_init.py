@@ -15,7 +15,7 @@ def _call(candidate, name, *args):
     except Mistake as mistake:
         if "as a data type" in mistake.sentence:
             raise Mistake(
-                f"{mistake.sentence}: a shape is ONE tuple, as in np.zeros((n, 1)) and "
+                f"{mistake.sentence} A shape is ONE tuple, as in np.zeros((n, 1)) and "
                 "rng.standard_normal((n, n_prev)); np.zeros(n, 1) reads the 1 as a dtype.",
                 *mistake.details,
             ) from None

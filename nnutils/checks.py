@@ -202,11 +202,12 @@ def _show_explanation_only(shell, etype, value, tb, tb_offset=None):
 # --- helpers for checkers ------------------------------------------------------------
 
 
-def call(candidate, name, *args, may_change=()):
+def call(candidate, name, *args, may_change=(), shape_hint=""):
     """Call ``candidate(*args)`` as exercise ``name`` would be; return its output.
 
     Exceptions, and arguments changed in place (unless their index is in
-    ``may_change``), become a ``Mistake``.
+    ``may_change``), become a ``Mistake``; ``shape_hint`` is added to the
+    message of a ValueError (what NumPy raises for shapes that do not fit).
     """
     if not callable(candidate):
         raise Mistake(
@@ -223,8 +224,9 @@ def call(candidate, name, *args, may_change=()):
         ) from None
     except Exception as error:
         names = [argument_name(candidate, index) for index in range(len(args))]
+        hint = f" {shape_hint}" if shape_hint and isinstance(error, ValueError) else ""
         raise Mistake(
-            f"{name} raised {type(error).__name__}: {error}",
+            f"{name} raised {type(error).__name__}: {str(error).rstrip('. ')}.{hint}",
             _failing_line(error),
             f"while running it with {describe(args, names)}.",
         ) from None

@@ -6,7 +6,17 @@ import numpy as np
 
 from . import reference as ref
 from .check_forward import layer_sizes, random_layer
-from .checks import Mistake, call, close, exercise, expect_array, expect_keys, expect_tuple, same
+from .checks import (
+    Mistake,
+    call,
+    case_dtype,
+    close,
+    exercise,
+    expect_array,
+    expect_keys,
+    expect_tuple,
+    same,
+)
 from .gradcheck import (
     GREAT,
     SUSPICIOUS,
@@ -19,11 +29,6 @@ from .gradcheck import (
 GRADIENT_NAMES = ("dA_prev", "dW", "db")
 
 
-def _dtype(index, count):
-    """float64 for every case but the last, which is float32."""
-    return np.float32 if index == count - 1 else np.float64
-
-
 def _activation_cases(rng):
     """(dA, Z, case) triples of growing shape; Z spreads over both signs and is never 0.
 
@@ -32,7 +37,7 @@ def _activation_cases(rng):
     first = (np.array([[0.5, -1.2, 0.8, -0.3]]), np.array([[1.5, 0.7, -2.0, -0.4]]))
     sizes = layer_sizes(rng)[1:]
     for index in range(len(sizes) + 1):
-        dtype = _dtype(index, len(sizes) + 1)
+        dtype = case_dtype(index, len(sizes) + 1)
         if index == 0:
             dA, Z = first
         else:
@@ -189,7 +194,7 @@ def _linear_backward(candidate, rng):
     sizes = layer_sizes(rng)
     sizes.insert(1, (3, 3, 3))  # square: a missing transpose gives wrong values, not an error
     for index, (n_prev, n, m) in enumerate(sizes):
-        dtype = _dtype(index, len(sizes))
+        dtype = case_dtype(index, len(sizes))
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         dZ = rng.standard_normal((n, m)).astype(dtype)
         case = (
@@ -208,7 +213,7 @@ def _linear_activation_backward(candidate, rng):
     sizes = [(1, 1, 2), *layer_sizes(rng)[1:]]
     count = 0
     for index, (n_prev, n, m) in enumerate(sizes):
-        dtype = _dtype(index, len(sizes))
+        dtype = case_dtype(index, len(sizes))
         for activation, other in (("relu", "sigmoid"), ("sigmoid", "relu")):
             A_prev, W, _ = random_layer(rng, n_prev, n, m, dtype)
             b = -(W @ A_prev).mean(axis=1, keepdims=True)  # every row of Z has both signs

@@ -5,7 +5,7 @@ import re
 import numpy as np
 
 from . import reference as ref
-from .checks import Mistake, NotWritten, call, exercise, expect_array, show
+from .checks import Mistake, NotWritten, call, case_dtype, exercise, expect_array, show
 
 # --- standardize -------------------------------------------------------------------------
 
@@ -104,7 +104,7 @@ def _standardize(candidate, rng):
     sizes = [(2, 1, 2), (4, 3, 5), (int(rng.integers(5, 20)), int(rng.integers(2, 9)), 16)]
     sizes.append((int(rng.integers(20, 60)), int(rng.integers(5, 20)), 1024))
     for index, (m, k, P) in enumerate(sizes):
-        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        dtype = case_dtype(index, len(sizes))
         X_train, X = random_images(rng, m, P, dtype), random_images(rng, k, P, dtype)
         X = X + rng.uniform(-0.1, 0.1, size=(3 * P, 1)).astype(dtype)  # differs from X_train
         case = (
@@ -159,7 +159,7 @@ def _predict_classes(candidate, rng):
     dims_list = [[2, 3], [3, 4, 2], [5, 6, 4, int(rng.integers(3, 8))]]
     dims_list.append([int(rng.integers(20, 60)), int(rng.integers(10, 30)), 10])
     for index, dims in enumerate(dims_list):
-        dtype = np.float32 if index == len(dims_list) - 1 else np.float64
+        dtype = case_dtype(index, len(dims_list))
         m = 2 if index == 0 else int(rng.integers(5, 40))
         parameters = random_network(rng, dims, dtype)
         X = rng.standard_normal((dims[0], m)).astype(dtype)

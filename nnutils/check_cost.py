@@ -4,7 +4,7 @@ import numpy as np
 
 from . import reference as ref
 from .check_forward import random_layer
-from .checks import Mistake, call, close, exercise, expect_array, expect_float, show
+from .checks import Mistake, call, case_dtype, close, exercise, expect_array, expect_float, show
 
 # A clipping epsilon up to 1e-7 changes the cost of an exactly-right example by about epsilon.
 CLIP_ATOL = 1e-6
@@ -134,7 +134,7 @@ def _compute_cost(candidate, rng):
     # Three examples with both labels first: a single example cannot tell most mistakes apart.
     sizes = [3, 1, int(rng.integers(4, 30)), int(rng.integers(50, 300))]
     for index, m in enumerate(sizes):
-        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        dtype = case_dtype(index, len(sizes))
         AL, Y = binary_predictions(rng, m, dtype)
         if index == 0:
             Y[0, :2] = (1, 0)
@@ -212,7 +212,7 @@ def _softmax(candidate, rng):
     shapes = [(2, 1), (3, 4), tuple(int(k) for k in rng.integers(2, 12, size=2))]
     shapes.append((10, int(rng.integers(20, 60))))
     for index, (C, m) in enumerate(shapes):
-        dtype = np.float32 if index == len(shapes) - 1 else np.float64
+        dtype = case_dtype(index, len(shapes))
         Z, _ = ref.linear_forward(*random_layer(rng, int(rng.integers(1, 8)), C, m, dtype))
         case = f"with {describe_scores(Z)}."
         got = call(candidate, "softmax", Z)
@@ -334,7 +334,7 @@ def _compute_cost_categorical(candidate, rng):
     sizes.append((10, int(rng.integers(40, 100))))
     array_hint = "sum Y * log(AL) over both axes (classes and examples), then divide by m."
     for index, (C, m) in enumerate(sizes):
-        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        dtype = case_dtype(index, len(sizes))
         AL, Y = categorical_predictions(rng, C, m, dtype)
         case = f"with AL{AL.shape} {AL.dtype.name} and one-hot Y{Y.shape}."
         got = call(candidate, "compute_cost_categorical", AL, Y)

@@ -6,24 +6,16 @@ which the checkers load themselves (it is deterministic).
 
 import numpy as np
 
-from .checks import Mistake, exercise, expect_array
+from .checks import Mistake, exercise, expect_array, key_difference
 from .data import load_planar
 
 
 def expect_keywords(values, names, exercise_id):
     """Raise a ``Mistake`` unless the keyword ``values`` are exactly ``names``."""
-    missing = [name for name in names if name not in values]
-    extra = [name for name in values if name not in names]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {', '.join(missing)}")
-        if extra:
-            parts.append(f"unexpected {', '.join(extra)}")
+    difference = key_difference(values, names, ", ".join)
+    if difference:
         call = ", ".join(f"{name}={name}" for name in names)
-        raise Mistake(
-            f'{" and ".join(parts)}: write check("{exercise_id}", {call}).',
-        )
+        raise Mistake(f'{difference}: write check("{exercise_id}", {call}).')
 
 
 def _is_integer(value):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import reference as ref
-from .checks import Mistake, call, close, exercise, expect_array, expect_tuple
+from .checks import Mistake, call, case_dtype, close, exercise, expect_array, expect_tuple
 
 
 def layer_sizes(rng, count=4):
@@ -42,7 +42,7 @@ MATRIX_PRODUCT = "Z = W @ A + b: a matrix product of W (n, n_prev) with A (n_pre
 def _linear_forward(candidate, rng):
     sizes = layer_sizes(rng)
     for index, (n_prev, n, m) in enumerate(sizes):
-        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        dtype = case_dtype(index, len(sizes))
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         case = f"with A{A_prev.shape}, W{W.shape}, b{b.shape}, {np.dtype(dtype).name}."
         out = call(candidate, "linear_forward", A_prev, W, b, shape_hint=MATRIX_PRODUCT)
@@ -276,7 +276,7 @@ def _linear_activation_forward(candidate, rng):
     sizes.append(tuple(int(k) for k in rng.integers(4, 16, size=3)))
     count = 0
     for index, (n_prev, n, m) in enumerate(sizes):
-        dtype = np.float32 if index == len(sizes) - 1 else np.float64
+        dtype = case_dtype(index, len(sizes))
         for activation in ("sigmoid", "relu"):
             A_prev, W, b = mixed_layer(rng, n_prev, n, m, dtype)
             case = (
@@ -445,7 +445,7 @@ def input_mistakes(l, X, caches):
 def _L_model_forward(candidate, rng):
     networks = network_dims(rng)
     for index, dims in enumerate(networks):
-        dtype = np.float32 if index == len(networks) - 1 else np.float64
+        dtype = case_dtype(index, len(networks))
         m = 64 if index == len(networks) - 1 else int(rng.integers(2, 10))
         L = len(dims) - 1
         X, parameters = mixed_network(rng, dims, m, dtype)

@@ -5,7 +5,16 @@ import copy
 import numpy as np
 
 from . import reference as ref
-from .checks import Mistake, call, close, exercise, expect_array, expect_keys, expect_tuple
+from .checks import (
+    Mistake,
+    call,
+    case_dtype,
+    close,
+    exercise,
+    expect_array,
+    expect_keys,
+    expect_tuple,
+)
 
 # --- cases ------------------------------------------------------------------------------
 
@@ -155,7 +164,7 @@ def moving_average(old, new, beta):
 def _update_parameters(candidate, rng):
     dims_list = network_dims(rng)
     for index, dims in enumerate(dims_list):
-        dtype = np.float32 if index == len(dims_list) - 1 else np.float64
+        dtype = case_dtype(index, len(dims_list))
         parameters, grads = network_case(rng, dims, dtype)
         learning_rate = float(rng.uniform(0.05, 0.5))
         case = describe_case(parameters, learning_rate=learning_rate)
@@ -327,7 +336,7 @@ def _random_mini_batches(candidate, rng):
     ]
     cases.append((int(rng.integers(1, 6)), 3, 96, 32))
     for index, (n_x, k, m, size) in enumerate(cases):
-        dtype = np.float32 if index == len(cases) - 1 else np.float64
+        dtype = case_dtype(index, len(cases))
         X = rng.standard_normal((n_x, m)).astype(dtype)
         Y = rng.permutation(k * m).reshape(k, m)
         case = f"with X{X.shape} {X.dtype.name}, Y{Y.shape}, mini_batch_size={size}."
@@ -359,7 +368,7 @@ def expect_zero_moments(got, parameters, what, case):
 def zero_moments_check(candidate, name, rng, count):
     """Run ``candidate(parameters)`` on nets of several sizes; yield (case, result, parameters)."""
     for index, dims in enumerate(network_dims(rng, count)):
-        dtype = np.float32 if index == count - 1 else np.float64
+        dtype = case_dtype(index, count)
         parameters, _ = network_case(rng, dims, dtype)
         yield describe_case(parameters), call_update(candidate, name, parameters), parameters
 
@@ -382,7 +391,7 @@ OLD_VELOCITY = (
 def _update_parameters_with_momentum(candidate, rng):
     dims_list = network_dims(rng)
     for index, dims in enumerate(dims_list):
-        dtype = np.float32 if index == len(dims_list) - 1 else np.float64
+        dtype = case_dtype(index, len(dims_list))
         parameters, grads = network_case(rng, dims, dtype)
         v = (
             ref.initialize_velocity(parameters)
@@ -536,7 +545,7 @@ HYPER_PARAMETERS = (
 def _update_parameters_with_adam(candidate, rng):
     dims_list = network_dims(rng, 5)
     for index, dims in enumerate(dims_list):
-        dtype = np.float32 if index == len(dims_list) - 1 else np.float64
+        dtype = case_dtype(index, len(dims_list))
         parameters, grads = network_case(rng, dims, dtype)
         if index == 0:
             v, s = ref.initialize_adam(parameters)

@@ -319,6 +319,11 @@ def show(array, limit=6):
     return np.array2string(array, precision=4, suppress_small=True, separator=", ")
 
 
+def case_dtype(index, count):
+    """dtype of case ``index`` of ``count``: float64, but the last case is float32."""
+    return np.float32 if index == count - 1 else np.float64
+
+
 def tolerance(expected):
     """(rtol, atol) suited to ``expected``'s dtype."""
     if np.asarray(expected).dtype == np.float32:
@@ -435,17 +440,24 @@ def expect_keys(got, expected_keys, what, case=""):
         raise Mistake(f"{what} is None: is a `return` missing?", case)
     if not isinstance(got, dict):
         raise Mistake(f"{what} should be a dict, got {type(got).__name__}.", case)
-    missing = [k for k in expected_keys if k not in got]
-    extra = [k for k in got if k not in expected_keys]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing keys {missing}")
-        if extra:
-            parts.append(f"unexpected keys {extra}")
-        raise Mistake(
-            f"{what} has {' and '.join(parts)}.", f"expected keys {list(expected_keys)}.", case
-        )
+    difference = key_difference(got, expected_keys, lambda keys: f"keys {keys}")
+    if difference:
+        raise Mistake(f"{what} has {difference}.", f"expected keys {list(expected_keys)}.", case)
+
+
+def key_difference(got, expected, name_keys):
+    """'missing ... and unexpected ...' between the keys of ``got`` and ``expected`` ('' if equal).
+
+    ``name_keys`` turns a list of keys into text.
+    """
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    parts = [
+        f"{label} {name_keys(keys)}"
+        for label, keys in (("missing", missing), ("unexpected", extra))
+        if keys
+    ]
+    return " and ".join(parts)
 
 
 def expect_tuple(got, length, what, names, case=""):

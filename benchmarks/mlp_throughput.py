@@ -7,7 +7,13 @@ momentum) with ``nnutils.train.train_step`` (the reference functions of the
 lessons) and, when PyTorch is installed, with the equivalent torch model, in
 alternating rounds after a warm-up. Prints samples/s, their ratio, the achieved
 FLOP/s (6 x parameters x samples/s) and its ratio to this machine's float32
-GEMM peak measured in the same run. Figures only: nothing is asserted.
+GEMM peak measured in the same run.
+
+It also times the step's eight matrix products alone, in NumPy and in PyTorch,
+on the same arrays: NumPy's products alone bound what any NumPy code can reach,
+and comparing the two shows how much of the gap is the BLAS library (NumPy's
+OpenBLAS against PyTorch's MKL) rather than the course's code. Figures only:
+nothing is asserted.
 """
 
 import argparse
@@ -30,6 +36,11 @@ POOL = 8192  # rows the mini-batches are drawn from
 
 def parameter_count(layers=LAYERS):
     return sum(n * n_prev + n for n_prev, n in zip(layers[:-1], layers[1:], strict=True))
+
+
+def performed_flops_per_sample(layers=LAYERS):
+    """6 x parameters, less the input gradient (2 n_x n_1) that neither path computes."""
+    return 6 * parameter_count(layers) - 2 * layers[0] * layers[1]
 
 
 def gemm_peak(dtype, n=2048, repeats=5):
@@ -65,12 +76,37 @@ class CoursePath:
             )
 
 
+class MatrixProducts:
+    """Only the eight matrix products of a training step, with ``asarray`` NumPy's or PyTorch's.
+
+    The same products, shapes and layouts as the course's step: forward
+    W A, backward dZ A_prev^T and W^T dZ (no input gradient). Elementwise work,
+    the update and the framework's bookkeeping are left out.
+    """
+
+    def __init__(self, asarray, rng):
+        self.rows = asarray(rng.standard_normal((POOL, LAYERS[0])).astype(np.float32))
+        parameters = ref.initialize_parameters_deep(LAYERS, rng, dtype=np.float32)
+        self.W = [asarray(parameters[f"W{l}"]) for l in range(1, len(LAYERS))]
+        self.asarray, self.rng = asarray, rng
+
+    def run(self, steps):
+        W1, W2, W3 = self.W
+        for _ in range(steps):
+            X = self.rows[self.asarray(self.rng.integers(0, POOL, BATCH))].T
+            A1 = W1 @ X
+            A2 = W2 @ A1
+            dZ3 = W3 @ A2  # stands in for AL - Y: only the shapes matter here
+            dZ2 = W3.T @ dZ3
+            dZ1 = W2.T @ dZ2
+            self.gradients = (dZ3 @ A2.T, dZ2 @ A1.T, dZ1 @ X.T)
+
+
 class TorchPath:
     """The same model and optimiser in PyTorch."""
 
     def __init__(self, torch, rng):
         self.torch = torch
-        torch.set_num_threads(os.cpu_count())
         layers = []
         for n_prev, n in zip(LAYERS[:-1], LAYERS[1:], strict=True):
             layers += [torch.nn.Linear(n_prev, n), torch.nn.ReLU()]
@@ -102,13 +138,16 @@ def main():
     paths = {
         "numpy float32": CoursePath(np.float32, rng),
         "numpy float64": CoursePath(np.float64, rng),
+        "numpy products": MatrixProducts(np.asarray, rng),
     }
     try:
         import torch
     except ImportError:
         print("PyTorch is not installed: measuring the course's code path only.")
     else:
+        torch.set_num_threads(os.cpu_count())
         paths["torch float32"] = TorchPath(torch, rng)
+        paths["torch products"] = MatrixProducts(torch.from_numpy, rng)
     for path in paths.values():
         path.run(5)  # warm-up
     best = dict.fromkeys(paths, 0.0)
@@ -117,26 +156,31 @@ def main():
             best[name] = max(best[name], throughput(path, args.steps))
     peak32 = gemm_peak(np.float32)
     peak64 = gemm_peak(np.float64)
-    flops_per_sample = 6 * parameter_count()
     print(
         f"MLP {LAYERS}, batch {BATCH}, {os.cpu_count()} cores, best of {args.rounds} rounds of {args.steps} steps"
     )
     print(
         f"GEMM peak (NumPy BLAS): float32 {peak32 / 1e9:.1f} GFLOP/s, float64 {peak64 / 1e9:.1f} GFLOP/s"
     )
-    for name, samples in best.items():
-        flops = samples * flops_per_sample
-        peak = peak64 if "64" in name else peak32
-        print(
-            f"{name:14s} {samples:8.0f} samples/s  {flops / 1e9:6.1f} GFLOP/s  {flops / peak:5.0%} of GEMM peak"
-        )
-    if "torch float32" in best:
-        print(
-            f"ratio numpy float32 / torch float32: {best['numpy float32'] / best['torch float32']:.2f}"
-        )
     print(
-        f"ratio numpy float64 / numpy float32: {best['numpy float64'] / best['numpy float32']:.2f}"
+        f"{'':14s} {'samples/s':>9s}  {'GFLOP/s (6 x parameters)':>24s}  performed FLOPs / GEMM peak"
     )
+    for name, samples in best.items():
+        peak = peak64 if "64" in name else peak32
+        performed = samples * performed_flops_per_sample() / peak
+        print(
+            f"{name:14s} {samples:9.0f}  {samples * 6 * parameter_count() / 1e9:24.1f}  {performed:27.0%}"
+        )
+    ratios = [
+        ("numpy float32", "torch float32", "the course's step against PyTorch's"),
+        ("numpy products", "torch float32", "NumPy's products alone against PyTorch's whole step"),
+        ("numpy products", "torch products", "the same products, OpenBLAS against PyTorch's BLAS"),
+        ("numpy float32", "numpy products", "the course's step against its products alone"),
+        ("numpy float64", "numpy float32", "float64 against float32"),
+    ]
+    for top, bottom, meaning in ratios:
+        if top in best and bottom in best:
+            print(f"ratio {top} / {bottom}: {best[top] / best[bottom]:.2f}  ({meaning})")
 
 
 if __name__ == "__main__":

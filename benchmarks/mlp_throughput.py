@@ -12,7 +12,7 @@ GEMM peak measured in the same run.
 It also times the step's eight matrix products alone, in NumPy and in PyTorch,
 on the same arrays: NumPy's products alone bound what any NumPy code can reach,
 and comparing the two shows how much of the gap is the BLAS library (NumPy's
-OpenBLAS against PyTorch's MKL) rather than the course's code. Figures only:
+OpenBLAS against the MKL of PyTorch's x86 wheels) rather than the course's code. Figures only:
 nothing is asserted.
 """
 

@@ -6,14 +6,15 @@ Trains the 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, batch 256,
 momentum) with ``nnutils.train.train_step`` (the reference functions of the
 lessons) and, when PyTorch is installed, with the equivalent torch model, in
 alternating rounds after a warm-up. Prints samples/s, their ratio, the achieved
-FLOP/s (6 x parameters x samples/s) and its ratio to this machine's float32
-GEMM peak measured in the same run.
+FLOP/s (6 x parameters x samples/s) and the FLOPs actually performed (less the
+input gradient, which neither path computes) as a fraction of this machine's
+float32 GEMM peak, measured in the same run.
 
 It also times the step's eight matrix products alone, in NumPy and in PyTorch,
 on the same arrays: NumPy's products alone bound what any NumPy code can reach,
 and comparing the two shows how much of the gap is the BLAS library (NumPy's
-OpenBLAS against the MKL of PyTorch's x86 wheels) rather than the course's code. Figures only:
-nothing is asserted.
+OpenBLAS against the MKL of PyTorch's x86 wheels) rather than the course's
+code. Figures only: nothing is asserted.
 """
 
 import argparse

@@ -89,6 +89,18 @@ def near_edge(AL):
     return bool(np.minimum(AL, 1 - AL).min() < 1e-3)
 
 
+def costs_in_float64(AL, Y, cost, mistakes):
+    """The right cost and the catalogued wrong ones, computed in float64, as scalars of AL's dtype.
+
+    ``cost(AL, Y)`` is the reference; ``mistakes(AL, Y)`` lists (sentence, wrong cost).
+    Returns (expected, [(sentence, wrong), ...]).
+    """
+    AL64, Y64 = AL.astype(np.float64), Y.astype(np.float64)
+    to_dtype = AL.dtype.type
+    wrong = [(sentence, to_dtype(value)) for sentence, value in mistakes(AL64, Y64)]
+    return to_dtype(cost(AL64, Y64)), wrong
+
+
 def binary_mistakes(AL, Y):
     """(sentence, wrong cost) pairs for predictions strictly between 0 and 1."""
     m = Y.shape[1]
@@ -140,10 +152,7 @@ def _compute_cost(candidate, rng):
             Y[0, :2] = (1, 0)
         case = f"with AL{AL.shape} {AL.dtype.name}, Y = {show(Y)}."
         got = call(candidate, "compute_cost", AL, Y)
-        AL64, Y64 = AL.astype(np.float64), Y.astype(np.float64)
-        to_dtype = np.dtype(dtype).type
-        mistakes = [(sentence, to_dtype(wrong)) for sentence, wrong in binary_mistakes(AL64, Y64)]
-        expected = to_dtype(ref.compute_cost(AL64, Y64))
+        expected, mistakes = costs_in_float64(AL, Y, ref.compute_cost, binary_mistakes)
         expect_cost(
             got,
             expected,
@@ -152,7 +161,7 @@ def _compute_cost(candidate, rng):
             array_hint="add up the m losses of the examples and divide by m.",
             nan_hint="every prediction in AL is strictly between 0 and 1, so is a log taken of "
             "the labels (log(Y), log(1 - Y)) or of a negative number (log(AL - 1))?",
-            near_miss=WIDE_CLIP if near_edge(AL64) else "",
+            near_miss=WIDE_CLIP if near_edge(AL) else "",
         )
     AL, Y = confident_predictions(rng, int(rng.integers(5, 10)))
     case = f"with AL = {show(AL)} and Y = {show(Y)}: exact 0s and 1s that match their labels."
@@ -338,10 +347,9 @@ def _compute_cost_categorical(candidate, rng):
         AL, Y = categorical_predictions(rng, C, m, dtype)
         case = f"with AL{AL.shape} {AL.dtype.name} and one-hot Y{Y.shape}."
         got = call(candidate, "compute_cost_categorical", AL, Y)
-        AL64, Y64 = AL.astype(np.float64), Y.astype(np.float64)
-        to_dtype = np.dtype(dtype).type
-        mistakes = [(s, to_dtype(wrong)) for s, wrong in categorical_mistakes(AL64, Y64)]
-        expected = to_dtype(ref.compute_cost_categorical(AL64, Y64))
+        expected, mistakes = costs_in_float64(
+            AL, Y, ref.compute_cost_categorical, categorical_mistakes
+        )
         nan_hint = "every entry of AL is strictly between 0 and 1, so is a log taken of Y?"
         expect_cost(got, expected, case, mistakes, array_hint, nan_hint)
     AL, Y = confident_categorical(rng, int(rng.integers(3, 6)), int(rng.integers(4, 8)))

@@ -10,20 +10,6 @@ from .expect import Mistake, call, expect_keys, shape_sentence
 SCALE_TOLERANCE = 0.25
 
 
-def _call(candidate, name, *args):
-    """``call``, with a hint for the commonest error: a shape given as several arguments."""
-    try:
-        return call(candidate, name, *args)
-    except Mistake as mistake:
-        if "as a data type" in mistake.sentence:
-            raise Mistake(
-                f"{mistake.sentence} A shape is ONE tuple, as in np.zeros((n, 1)) and "
-                "rng.standard_normal((n, n_prev)); np.zeros(n, 1) reads the 1 as a dtype.",
-                *mistake.details,
-            ) from None
-        raise
-
-
 def _expect_weights(W, shape, name, n_prev, case, scale_hint, lenient=False):
     """Shape, float dtype, not zero, rows not identical, not too large.
 
@@ -119,9 +105,9 @@ def _is_near(value, target):
 
 def _expect_uses_rng(candidate, name, args, case):
     """Same seed gives the same parameters; different seeds give different weights."""
-    first = _call(candidate, name, *args, 7)
-    again = _call(candidate, name, *args, 7)
-    other = _call(candidate, name, *args, 8)
+    first = call(candidate, name, *args, 7)
+    again = call(candidate, name, *args, 7)
+    other = call(candidate, name, *args, 8)
     same_seed = all(np.array_equal(first[k], again[k]) for k in first)
     new_seed = any(not np.array_equal(first[k], other[k]) for k in first if k.startswith("W"))
     if not (same_seed and new_seed):
@@ -142,9 +128,7 @@ def _initialize_parameters(candidate, rng):
     hint = "* 0.01"
     for n_x, n_h, n_y in sizes:
         case = f"with n_x={n_x}, n_h={n_h}, n_y={n_y}."
-        parameters = _call(
-            candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6))
-        )
+        parameters = call(candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6)))
         _expect_parameters(parameters, "initialize_parameters", ["W1", "b1", "W2", "b2"], case)
         _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case, hint)
         _expect_bias(parameters["b1"], n_h, "b1", case)
@@ -240,7 +224,7 @@ def _initialize_parameters_deep(candidate, rng):
     for dims in dims_list:
         case = f"with layer_dims={dims}."
         L = len(dims) - 1
-        parameters = _call(
+        parameters = call(
             candidate, "initialize_parameters_deep", list(dims), int(rng.integers(1e6))
         )
         _expect_layer_keys(parameters, L, case)

@@ -113,7 +113,8 @@ def _sigmoid(candidate, rng):
             )
         mistakes = [
             (
-                "sigmoid has a sign error: it is 1 / (1 + e^(-Z)), with a minus in the exponent.",
+                "sigmoid(Z) returns 1 - σ(Z), which is σ(-Z): near 0 for large Z, where σ(Z) is "
+                "near 1. σ(Z) = 1 / (1 + e^(-Z)): the numerator is 1 and the exponent is -Z.",
                 ref.sigmoid(-Z),
             ),
             (
@@ -165,11 +166,21 @@ def leaky_mistakes(Z, name):
     ]
 
 
+SWAPPED = "alpha scales the negative inputs; the positive ones pass through unchanged."
+# For alpha > 1, np.maximum(Z, alpha * Z) gives the same numbers as the swap.
+SWAPPED_ABOVE_1 = (
+    "leaky_relu(Z) multiplies the positive inputs by alpha and leaves the negative ones "
+    "unchanged, which is what np.maximum(Z, alpha * Z) does when alpha > 1 (it is leaky ReLU "
+    "only for alpha <= 1): use np.where(Z > 0, Z, alpha * Z)."
+)
+
+
 @exercise("leaky_relu")
 def _leaky_relu(candidate, rng):
     """Z where Z > 0, else alpha * Z, for the default and given alphas."""
     Zs = activation_inputs(rng)
-    alphas = [None, 0.1, None, 0.2, 0.05, float(rng.uniform(0.02, 0.3))]
+    # One alpha above 1, where np.maximum(Z, alpha * Z) is no longer leaky ReLU.
+    alphas = [None, 0.1, None, 0.2, float(rng.uniform(1.5, 4)), float(rng.uniform(0.02, 0.3))]
     for Z, alpha in zip(Zs, alphas, strict=True):
         args = () if alpha is None else (alpha,)
         slope = 0.01 if alpha is None else alpha
@@ -180,7 +191,7 @@ def _leaky_relu(candidate, rng):
         mistakes = [
             ("negative inputs should give alpha * Z, not 0: that is plain ReLU.", ref.relu(Z)),
             (
-                "alpha scales the negative inputs; the positive ones pass through unchanged.",
+                SWAPPED_ABOVE_1 if slope > 1 else SWAPPED,
                 np.where(Z > 0, slope * Z, Z),
             ),
             ("use the alpha argument instead of a fixed 0.01.", ref.leaky_relu(Z, 0.01)),

@@ -252,8 +252,7 @@ def _disk_advice(folder, error):
         )
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return CacheFolderError(
-            f"Cannot write in {folder} ({error.strerror}: {error.filename}). "
-            f"Make it writable, {other}."
+            f"Cannot write in {folder} ({error.strerror}). Make it writable, {other}."
         )
     blocker = _file_in_the_way(folder)
     if blocker is not None:

@@ -324,7 +324,7 @@ def test_concurrent_loads_all_succeed_with_one_download(tmp_path, server, archiv
     write_folder(tmp_path / "reference" / "cifar10", batches)
     expected = load_at(0, tmp_path / "reference", server.url, archive[1])
     server.pieces, server.pause = 8, 0.02  # a download that takes a moment, as a real one does
-    with multiprocessing.get_context("spawn").Pool(LOADERS) as pool:
+    with loader_pool() as pool:
         warm_up = [(0, tmp_path / "reference", server.url, archive[1])] * LOADERS
         assert pool.starmap(load_at, warm_up) == [expected] * LOADERS
         for done in range(ROUNDS):
@@ -333,6 +333,15 @@ def test_concurrent_loads_all_succeed_with_one_download(tmp_path, server, archiv
             assert results == [expected] * LOADERS
             assert server.requests == done + 1
             assert leftovers(home / "cifar10") == []
+
+
+def loader_pool():
+    """A pool of ``LOADERS`` fresh processes, forked from one that has imported the loader."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn").Pool(LOADERS)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.cifar_worker"])
+    return context.Pool(LOADERS)
 
 
 def test_stale_temporary_files_are_removed(tmp_path, server, archive):

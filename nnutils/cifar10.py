@@ -417,11 +417,14 @@ def _say(message):
 def _extract(archive, batches, md5):
     """Replace ``batches`` by the batch files of ``archive`` and their record (hold the lock)."""
     staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=batches.parent))
+    extracted = staging / FOLDER  # made with the usual permissions, unlike ``staging``
     try:
-        files = _extract_needed(archive, staging)
-        (staging / RECORD).write_text(json.dumps({"archive_md5": md5, "files": files}, indent=1))
+        extracted.mkdir()
+        files = _extract_needed(archive, extracted)
+        record = {"archive_md5": md5, "files": files}
+        (extracted / RECORD).write_text(json.dumps(record, indent=1))
         _remove(batches)
-        os.replace(staging, batches)
+        os.replace(extracted, batches)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise Cifar10Error(
             f"{archive} cannot be read as a tar archive ({error}); delete it and load again."
@@ -506,7 +509,7 @@ def _record_of(folder, md5):
         raise _Damaged("it is a file, not a folder")
     try:
         record = json.loads((batches / RECORD).read_text())
-        extracted_from = record["archive_md5"]
+        extracted_from, files = record["archive_md5"], dict(record["files"])
     except FileNotFoundError:
         if (folder / ARCHIVE).exists():
             raise _Damaged(f"it has no {RECORD}") from None
@@ -515,7 +518,7 @@ def _record_of(folder, md5):
         raise _Damaged(f"{RECORD} is unreadable: {error}") from None
     if extracted_from != md5:
         raise _Damaged(f"it was extracted from an archive with MD5 {extracted_from}")
-    return record["files"]
+    return files
 
 
 def _read_checked(batches, name, record):
@@ -528,14 +531,9 @@ def _read_checked(batches, name, record):
         raise _Damaged(f"{name} is unreadable: {error}") from None
     if record is None:
         return content
-    expected = record.get(name, {})
-    if len(content) != expected.get("size") or _sha256(content) != expected.get("sha256"):
+    if record.get(name) != {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}:
         raise _Damaged(f"{name} has changed since it was extracted")
     return content
-
-
-def _sha256(content):
-    return hashlib.sha256(content).hexdigest()
 
 
 def _unpickle(content, name):

@@ -7,6 +7,7 @@ import io
 import multiprocessing
 import os
 import socket
+import stat
 import tarfile
 import threading
 import time
@@ -483,6 +484,14 @@ def test_another_archive_replaces_the_cached_data(tmp_path, server, archive, bat
         expect_data(load_cifar10(tmp_path, url=other_server.url, md5=md5, progress=False), other)
         expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False), batches)
     assert server.requests == 2 and other_server.requests == 1
+
+
+def test_extracted_folder_has_the_usual_permissions(tmp_path, server, archive):
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    extracted = tmp_path / "cifar10" / "cifar-10-batches-py"
+    assert stat.S_IMODE(extracted.stat().st_mode) == 0o777 & ~umask  # others may share it
 
 
 def test_batches_without_a_record_are_rebuilt_from_the_archive(tmp_path, batches):

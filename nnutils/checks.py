@@ -170,6 +170,14 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
 def check(exercise_id, candidate=None, /, **values):
     """Notebook form of ``run_check``: shows a pass, or raises CheckFailed with the explanation."""
     result = run_check(exercise_id, candidate, **values)
+    # --- progress hook (classroom): record the verdict; can never break a check -----------
+    try:
+        from nnutils import progress
+
+        progress.record(result)
+    except Exception:
+        pass
+    # --- end of progress hook -------------------------------------------------------------
     shell = _ipython()
     if result.passed:
         if shell is None:

@@ -14,7 +14,7 @@ from ..gradcheck import (
     relative_difference,
 )
 from .api import exercise
-from .cases import case_dtype, layer_sizes, random_layer, random_network
+from .cases import case_dtype, layer_sizes, random_layer, random_network, sigmoid_twice_backward
 from .expect import (
     Mistake,
     call,
@@ -303,6 +303,13 @@ def _grads_mistakes(AL, Y, caches, expected):
             {key: value / m for key, value in expected.items()},
         ),
         (
+            "dAL is AL - Y, which is dZL, the gradient after the sigmoid: passed as dAL to "
+            "linear_activation_backward(..., 'sigmoid'), it gets the sigmoid's derivative a "
+            "second time. Use dAL = -(Y/AL - (1-Y)/(1-AL)), or give dZL = AL - Y to "
+            "linear_backward.",
+            sigmoid_twice_backward(AL, Y, caches),
+        ),
+        (
             "the output layer uses the ReLU's derivative: it is a sigmoid layer "
             "(sigmoid_backward, or directly dZL = AL - Y).",
             _backward_variant(AL, Y, caches, "relu", "relu"),
@@ -413,7 +420,19 @@ def _L_model_backward(candidate, rng):
                 and expected[other].shape == expected[key].shape
             ]
             expect_array(got[key], expected[key], f"grads['{key}']", mistakes, case)
+            _expect_dtype(got[key], AL.dtype, f"grads['{key}']", case)
     return len(cases)
+
+
+def _expect_dtype(got, dtype, what, case):
+    """A gradient in AL's dtype: integer labels Y would promote float32 to float64."""
+    if np.asarray(got).dtype != dtype:
+        raise Mistake(
+            f"{what} is {np.asarray(got).dtype.name}, but AL is {np.dtype(dtype).name}: the gradients keep "
+            "AL's dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) (NumPy computes "
+            f"AL - Y in float64 otherwise), and convert nothing to float64.",
+            case,
+        )
 
 
 # --- gradient checking ----------------------------------------------------------------

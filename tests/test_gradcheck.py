@@ -151,13 +151,93 @@ def _variant(numerator=None, approx_of=None, keys=None):
     return gradient_check
 
 
+def _loop(nudge, denominator=None):
+    """A gradient_check whose loop body is ``nudge(theta, i, epsilon, J) -> (J_plus, J_minus)``."""
+
+    def gradient_check(parameters, grads, X, Y, epsilon=1e-7):
+        theta = parameters_to_vector(parameters)
+        grad = gradients_to_vector(grads, parameters)
+        approx = np.zeros_like(theta)
+
+        def J(vector):
+            return model_cost(vector_to_parameters(vector, parameters), X, Y)
+
+        for i in range(theta.size):
+            J_plus, J_minus = nudge(theta, i, epsilon, J)
+            approx[i] = (J_plus - J_minus) / (2 * epsilon)
+        gap = np.linalg.norm(grad - approx)
+        if denominator == "norm of the sum":
+            return float(gap / np.linalg.norm(grad + approx))
+        return float(gap / (np.linalg.norm(grad) + np.linalg.norm(approx)))
+
+    return gradient_check
+
+
+def _no_copy(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    J_plus = J(theta_plus)
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J_plus, J(theta_minus)
+
+
+def _no_copy_both_first(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _minus_not_copied(theta, i, epsilon, J):
+    theta_plus = np.copy(theta)
+    theta_plus[i] += epsilon
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _plus_not_copied(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    theta_minus = np.copy(theta)
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _centred_at(step):
+    """Nudges theta by +-step(theta, i, epsilon), on copies."""
+
+    def nudge(theta, i, epsilon, J):
+        return J(theta + step(theta, i, epsilon)), J(theta - step(theta, i, epsilon))
+
+    return nudge
+
+
+def _basis(theta, index, epsilon):
+    step = np.zeros_like(theta)
+    step[index] = epsilon
+    return step
+
+
+_one_at_a_time = _centred_at(lambda theta, i, epsilon: _basis(theta, i, epsilon))
+
+
 def _not_restoring(parameters, grads, X, Y, epsilon=1e-7):
     parameters["W1"][0, 0] += epsilon
     return gradient_check(parameters, grads, X, Y, epsilon)
 
 
 @pytest.mark.parametrize(
-    "candidate", [gradient_check, _variant(), _perturbing_in_place, _restoring_by_arithmetic]
+    "candidate",
+    [
+        gradient_check,
+        _variant(),
+        _perturbing_in_place,
+        _restoring_by_arithmetic,
+        _loop(_one_at_a_time),
+    ],
 )
 def test_gradient_check_accepts(candidate):
     for seed in SEEDS:
@@ -165,25 +245,33 @@ def test_gradient_check_accepts(candidate):
         assert result.passed, f"seed {seed}: {result}"
 
 
-@pytest.mark.parametrize(
-    ("candidate", "words"),
-    [
-        (_variant(approx_of=lambda p, m, j, e: (p - j) / e), "one-sided"),
-        (_variant(approx_of=lambda p, m, j, e: (p - m) / e), "twice the gradient"),
-        (_variant(numerator=True), "relative difference"),
-        (_variant(keys=["W1"]), "missed the error planted"),
-        (_not_restoring, "left `parameters` changed"),
-        (lambda *args: None, "None"),
-        (lambda *args: [0.1], "should return a number"),
-        (lambda *args: np.nan, "nan"),
-        (lambda *args: 0.5, "expected about"),
-    ],
-)
+GRADIENT_CHECK_MISTAKES = [
+    (_variant(approx_of=lambda p, m, j, e: (p - j) / e), "one-sided"),
+    (_variant(approx_of=lambda p, m, j, e: (p - m) / e), "twice the gradient"),
+    (_variant(numerator=True), "relative difference"),
+    (_variant(keys=["W1"]), "missed the error planted"),
+    (_loop(_no_copy), "half the gradient", "same array", "np.copy"),
+    (_loop(_plus_not_copied), "half the gradient", "same array", "np.copy"),
+    (_loop(_minus_not_copied), "nudges accumulate", "np.copy"),
+    (_loop(_no_copy_both_first), "0 everywhere", "same array", "np.copy"),
+    (_loop(_centred_at(lambda theta, i, epsilon: _basis(theta, 0, epsilon))), "along θ[0]"),
+    (_loop(_centred_at(lambda theta, i, epsilon: epsilon)), "all of θ at once"),
+    (_loop(_one_at_a_time, "norm of the sum"), "more than 1", "np.linalg.norm(grad) + "),
+    (_not_restoring, "left `parameters` changed"),
+    (lambda *args: None, "None"),
+    (lambda *args: [0.1], "should return a number"),
+    (lambda *args: np.nan, "nan"),
+    (lambda *args: 0.5, "expected about"),
+]
+
+
+@pytest.mark.parametrize(("candidate", "words"), [(c, w) for c, *w in GRADIENT_CHECK_MISTAKES])
 def test_gradient_check_names_mistakes(candidate, words):
     for seed in SEEDS:
         result = run_check("gradient_check", candidate, seed=seed)
         assert not result.passed, f"seed {seed}: a wrong answer passed"
-        assert words in "\n".join(result.messages), f"seed {seed}: {result}"
+        for word in words:
+            assert word in "\n".join(result.messages), f"seed {seed}: {result}"
 
 
 def test_verdict():

@@ -1,6 +1,9 @@
 """nnutils.gradcheck, and the checker of the gradient_check exercise."""
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -290,3 +293,31 @@ def test_plot_gradient_check_colours_bars_by_threshold():
     colours = [to_hex(bar.get_facecolor()) for bar in bars]
     assert colours[0] == colours[1] != colours[2] != colours[3] != colours[0]
     plt.close(ax.figure)
+
+
+def test_lesson_05_backward_check_is_great_whatever_ran_before():
+    """The cell "check your backward pass" of lesson 05, with the reference, over 1,000 seeds.
+
+    Its network comes from a generator of its own, and its nonzero biases keep every ReLU off
+    its kink (with b = 0, one example whose layer-1 units are all off put Z2 = b2 = 0 on it).
+    """
+    notebook = nbformat.read(Path(__file__).parents[1] / "solutions/05_backward.ipynb", 4)
+    (source,) = [cell.source for cell in notebook.cells if cell.get("id") == "5b432815"]
+    assert "np.random.default_rng(30)" in source
+    code = compile(source.replace("default_rng(30)", "default_rng(seed)"), "cell", "exec")
+    lesson = {
+        "np": np,
+        "initialize_parameters_deep": ref.initialize_parameters_deep,
+        "L_model_forward": ref.L_model_forward,
+        "L_model_backward": ref.L_model_backward,
+        "gradient_check": gradient_check,
+        "verdict": verdict,
+        "print": lambda text: None,
+    }
+    verdicts = {}
+    for seed in range(1000):
+        namespace = {**lesson, "seed": seed}
+        exec(code, namespace)
+        verdicts[seed] = verdict(namespace["difference"])
+    bad = {seed: text for seed, text in verdicts.items() if not text.startswith("great")}
+    assert not bad, f"{len(bad)} of 1000 seeds: {dict(list(bad.items())[:3])}"

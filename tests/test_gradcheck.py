@@ -1,6 +1,9 @@
 """nnutils.gradcheck, and the checker of the gradient_check exercise."""
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -151,13 +154,93 @@ def _variant(numerator=None, approx_of=None, keys=None):
     return gradient_check
 
 
+def _loop(nudge, denominator=None):
+    """A gradient_check whose loop body is ``nudge(theta, i, epsilon, J) -> (J_plus, J_minus)``."""
+
+    def gradient_check(parameters, grads, X, Y, epsilon=1e-7):
+        theta = parameters_to_vector(parameters)
+        grad = gradients_to_vector(grads, parameters)
+        approx = np.zeros_like(theta)
+
+        def J(vector):
+            return model_cost(vector_to_parameters(vector, parameters), X, Y)
+
+        for i in range(theta.size):
+            J_plus, J_minus = nudge(theta, i, epsilon, J)
+            approx[i] = (J_plus - J_minus) / (2 * epsilon)
+        gap = np.linalg.norm(grad - approx)
+        if denominator == "norm of the sum":
+            return float(gap / np.linalg.norm(grad + approx))
+        return float(gap / (np.linalg.norm(grad) + np.linalg.norm(approx)))
+
+    return gradient_check
+
+
+def _no_copy(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    J_plus = J(theta_plus)
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J_plus, J(theta_minus)
+
+
+def _no_copy_both_first(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _minus_not_copied(theta, i, epsilon, J):
+    theta_plus = np.copy(theta)
+    theta_plus[i] += epsilon
+    theta_minus = theta
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _plus_not_copied(theta, i, epsilon, J):
+    theta_plus = theta
+    theta_plus[i] += epsilon
+    theta_minus = np.copy(theta)
+    theta_minus[i] -= epsilon
+    return J(theta_plus), J(theta_minus)
+
+
+def _centred_at(step):
+    """Nudges theta by +-step(theta, i, epsilon), on copies."""
+
+    def nudge(theta, i, epsilon, J):
+        return J(theta + step(theta, i, epsilon)), J(theta - step(theta, i, epsilon))
+
+    return nudge
+
+
+def _basis(theta, index, epsilon):
+    step = np.zeros_like(theta)
+    step[index] = epsilon
+    return step
+
+
+_one_at_a_time = _centred_at(lambda theta, i, epsilon: _basis(theta, i, epsilon))
+
+
 def _not_restoring(parameters, grads, X, Y, epsilon=1e-7):
     parameters["W1"][0, 0] += epsilon
     return gradient_check(parameters, grads, X, Y, epsilon)
 
 
 @pytest.mark.parametrize(
-    "candidate", [gradient_check, _variant(), _perturbing_in_place, _restoring_by_arithmetic]
+    "candidate",
+    [
+        gradient_check,
+        _variant(),
+        _perturbing_in_place,
+        _restoring_by_arithmetic,
+        _loop(_one_at_a_time),
+    ],
 )
 def test_gradient_check_accepts(candidate):
     for seed in SEEDS:
@@ -165,25 +248,33 @@ def test_gradient_check_accepts(candidate):
         assert result.passed, f"seed {seed}: {result}"
 
 
-@pytest.mark.parametrize(
-    ("candidate", "words"),
-    [
-        (_variant(approx_of=lambda p, m, j, e: (p - j) / e), "one-sided"),
-        (_variant(approx_of=lambda p, m, j, e: (p - m) / e), "twice the gradient"),
-        (_variant(numerator=True), "relative difference"),
-        (_variant(keys=["W1"]), "missed the error planted"),
-        (_not_restoring, "left `parameters` changed"),
-        (lambda *args: None, "None"),
-        (lambda *args: [0.1], "should return a number"),
-        (lambda *args: np.nan, "nan"),
-        (lambda *args: 0.5, "expected about"),
-    ],
-)
+GRADIENT_CHECK_MISTAKES = [
+    (_variant(approx_of=lambda p, m, j, e: (p - j) / e), "one-sided"),
+    (_variant(approx_of=lambda p, m, j, e: (p - m) / e), "twice the gradient"),
+    (_variant(numerator=True), "relative difference"),
+    (_variant(keys=["W1"]), "missed the error planted"),
+    (_loop(_no_copy), "half the gradient", "same array", "np.copy"),
+    (_loop(_plus_not_copied), "half the gradient", "same array", "np.copy"),
+    (_loop(_minus_not_copied), "nudges accumulate", "np.copy"),
+    (_loop(_no_copy_both_first), "0 everywhere", "same array", "np.copy"),
+    (_loop(_centred_at(lambda theta, i, epsilon: _basis(theta, 0, epsilon))), "along θ[0]"),
+    (_loop(_centred_at(lambda theta, i, epsilon: epsilon)), "all of θ at once"),
+    (_loop(_one_at_a_time, "norm of the sum"), "more than 1", "np.linalg.norm(grad) + "),
+    (_not_restoring, "left `parameters` changed"),
+    (lambda *args: None, "None"),
+    (lambda *args: [0.1], "should return a number"),
+    (lambda *args: np.nan, "nan"),
+    (lambda *args: 0.5, "expected about"),
+]
+
+
+@pytest.mark.parametrize(("candidate", "words"), [(c, w) for c, *w in GRADIENT_CHECK_MISTAKES])
 def test_gradient_check_names_mistakes(candidate, words):
     for seed in SEEDS:
         result = run_check("gradient_check", candidate, seed=seed)
         assert not result.passed, f"seed {seed}: a wrong answer passed"
-        assert words in "\n".join(result.messages), f"seed {seed}: {result}"
+        for word in words:
+            assert word in "\n".join(result.messages), f"seed {seed}: {result}"
 
 
 def test_verdict():
@@ -202,3 +293,31 @@ def test_plot_gradient_check_colours_bars_by_threshold():
     colours = [to_hex(bar.get_facecolor()) for bar in bars]
     assert colours[0] == colours[1] != colours[2] != colours[3] != colours[0]
     plt.close(ax.figure)
+
+
+def test_lesson_05_backward_check_is_great_whatever_ran_before():
+    """The cell "check your backward pass" of lesson 05, with the reference, over 1,000 seeds.
+
+    Its network comes from a generator of its own, and its nonzero biases keep every ReLU off
+    its kink (with b = 0, one example whose layer-1 units are all off put Z2 = b2 = 0 on it).
+    """
+    notebook = nbformat.read(Path(__file__).parents[1] / "solutions/05_backward.ipynb", 4)
+    (source,) = [cell.source for cell in notebook.cells if cell.get("id") == "5b432815"]
+    assert "np.random.default_rng(30)" in source
+    code = compile(source.replace("default_rng(30)", "default_rng(seed)"), "cell", "exec")
+    lesson = {
+        "np": np,
+        "initialize_parameters_deep": ref.initialize_parameters_deep,
+        "L_model_forward": ref.L_model_forward,
+        "L_model_backward": ref.L_model_backward,
+        "gradient_check": gradient_check,
+        "verdict": verdict,
+        "print": lambda text: None,
+    }
+    verdicts = {}
+    for seed in range(1000):
+        namespace = {**lesson, "seed": seed}
+        exec(code, namespace)
+        verdicts[seed] = verdict(namespace["difference"])
+    bad = {seed: text for seed, text in verdicts.items() if not text.startswith("great")}
+    assert not bad, f"{len(bad)} of 1000 seeds: {dict(list(bad.items())[:3])}"

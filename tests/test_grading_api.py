@@ -201,6 +201,7 @@ def test_every_hint_in_the_table_is_provoked_by_a_test():
         (lambda: np.dot(np.ones((2, 3)), np.ones((2, 3))), "matmul|not aligned"),
         (lambda: {"W1": 1}["W2"], "KeyError: '[Wb]2'"),
         (lambda: np.ones(3)[np.array([[0, 1]]), 1], "^IndexError"),
+        (lambda: np.ones((2, 5)).reshape((1, 5)), "cannot reshape"),
     ],
 )
 def test_the_checkers_own_patterns_match_real_errors(action, pattern):

@@ -270,16 +270,57 @@ def _m_times_too_small(AL, Y, caches):
     return {key: value / AL.shape[1] for key, value in grads.items()}
 
 
-def _classic_uncast(AL, Y, caches):
-    """The textbook answer with integer labels: float32 cases come back as float64, still correct."""
-    return _classic(AL, Y, caches, cast=False)
+def _shortcut(AL, Y, caches):
+    """dZL = AL - Y with Y cast, through linear_backward, then the ReLU layers."""
+    L = len(caches)
+    grads = {}
+    dZ = AL - Y.astype(AL.dtype)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = ref.linear_backward(dZ, caches[-1][0])
+    for l in range(L - 1, 0, -1):
+        dA_prev, dW, db = ref.linear_activation_backward(grads[f"dA{l}"], caches[l - 1], "relu")
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
+    return grads
+
+
+def _in_float64(AL, Y, caches):
+    """The reference, on every array cast to float64."""
+    caches = [(tuple(np.float64(P) for P in linear), np.float64(Z)) for linear, Z in caches]
+    return ref.L_model_backward(np.float64(AL), Y, caches)
+
+
+def _dZ_as_dA(AL, Y, caches):
+    """dAL = AL - Y, given to the sigmoid layer's backward."""
+    L = len(caches)
+    dA = AL - Y.astype(AL.dtype)
+    grads = {}
+    for l in range(L, 0, -1):
+        activation = "sigmoid" if l == L else "relu"
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = ref.linear_activation_backward(
+            dA, caches[l - 1], activation
+        )
+        grads[f"dA{l - 1}"] = dA
+    return grads
 
 
 @pytest.mark.parametrize(
-    "candidate", [ref.L_model_backward, _classic, _textbook_indices, _classic_uncast]
+    "candidate", [ref.L_model_backward, _classic, _textbook_indices, _shortcut]
 )
 def test_L_model_backward_accepts(candidate):
     passes("L_model_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    "candidate", [lambda AL, Y, c: _classic(AL, Y, c, cast=False), _in_float64]
+)
+def test_L_model_backward_keeps_the_dtype_of_AL(candidate):
+    fails_with("L_model_backward", candidate, "is float64, but AL is float32", "Y.astype(AL.dtype)")
+
+
+def test_L_model_backward_names_dZL_given_as_dAL():
+    result = fails_with(
+        "L_model_backward", _dZ_as_dA, "AL - Y, which is dZL", "derivative a second time"
+    )
+    assert "m times" not in result.messages[0]
 
 
 @pytest.mark.parametrize(

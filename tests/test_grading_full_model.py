@@ -225,6 +225,7 @@ def learner_two_layer(
     swap=False,
     late=False,
     dA_over_m=False,
+    dZ2_as_dA2=False,
 ):
     """A two-layer model written the way a learner would, with optional mistakes."""
 
@@ -248,6 +249,7 @@ def learner_two_layer(
             cost = ref.compute_cost(A2, Y)
             dA2 = -sign * (np.divide(Y, A2) - np.divide(1 - Y, 1 - A2))
             dA2 = dA2 / Y.shape[1] if dA_over_m else dA2
+            dA2 = A2 - Y if dZ2_as_dA2 else dA2
             dA1, dW2, db2 = ref.linear_activation_backward(dA2, cache2, "sigmoid")
             _, dW1, db1 = ref.linear_activation_backward(dA1, cache1, "relu")
             grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
@@ -336,6 +338,18 @@ def test_model_mistakes(flags, words):
 )
 def test_two_layer_model_mistakes(flags, words):
     fails_with("two_layer_model", learner_two_layer(**flags), *words)
+
+
+def test_two_layer_model_tells_dZ2_from_a_step_divided_by_m():
+    result = fails_with(
+        "two_layer_model",
+        learner_two_layer(dZ2_as_dA2=True),
+        "A2 - Y, which is dZ2",
+        "derivative a second time",
+    )
+    assert "m times" not in result.messages[0]
+    result = fails_with("two_layer_model", learner_two_layer(dA_over_m=True), "m times too small")
+    assert "dZ2" not in result.messages[0]
 
 
 def test_L_layer_model_with_the_shallow_start():

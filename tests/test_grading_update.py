@@ -314,6 +314,26 @@ def shuffles_in_place(X, Y, mini_batch_size=64, rng=None):
     return cut(X, Y, np.arange(X.shape[1]), mini_batch_size)
 
 
+def textbook_reshape(X, Y, mini_batch_size=64, rng=None, rows=1):
+    """The seed tutorial's shuffle, Y[:, permutation].reshape((rows, m))."""
+    m = X.shape[1]
+    permutation = np.random.default_rng(rng).permutation(m)
+    Y_shuffled = Y[:, permutation].reshape((rows or Y.shape[0], m))
+    return cut(X[:, permutation], Y_shuffled, np.arange(m), mini_batch_size)
+
+
+def test_random_mini_batches_with_labels_of_several_rows():
+    result = fails_with(
+        "random_mini_batches",
+        textbook_reshape,
+        "raised ValueError",
+        "several rows",
+        "Y[:, permutation]",
+    )
+    assert "(here 2)" in result.messages[0]
+    passes("random_mini_batches", lambda *args: textbook_reshape(*args, rows=None))
+
+
 def test_shuffling_the_input_in_place_fails():
     fails_with("random_mini_batches", shuffles_in_place, "changed its argument `X`")
 
@@ -354,6 +374,17 @@ def test_initialize_velocity_mistakes():
     fails_with("initialize_velocity", only_weights, "missing keys", "db1")
     fails_with("initialize_velocity", empty_slices, "has shape")
     fails_with("initialize_velocity", ones, "wrong values")
+
+
+def test_initialize_velocity_with_one_column():
+    result = fails_with(
+        "initialize_velocity",
+        lambda parameters: {f"d{k}": np.zeros((len(P), 1)) for k, P in parameters.items()},
+        "expected (3, 2)",
+        "shape of its parameter",
+        "np.zeros_like(parameters['W1'])",
+    )
+    assert "example" not in result.messages[0]
 
 
 def momentum_in_place(parameters, grads, v, beta, learning_rate):
@@ -551,6 +582,30 @@ def test_adam_v_not_returned():
         return ref.update_parameters_with_adam(parameters, grads, v, s, t, *rest)[0], v, s
 
     fails_with("update_parameters_with_adam", old_moments, "returned v is the old one")
+
+
+def adam_old_moments(
+    parameters, grads, v, s, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
+    """Steps with the moments it was given, then updates them."""
+    new, new_v, new_s = {}, {}, {}
+    for key, P in parameters.items():
+        v_hat = v["d" + key] / (1 - beta1**t)
+        s_hat = s["d" + key] / (1 - beta2**t)
+        new[key] = P - learning_rate * v_hat / (np.sqrt(s_hat) + epsilon)
+        new_v["d" + key] = beta1 * v["d" + key] + (1 - beta1) * grads["d" + key]
+        new_s["d" + key] = beta2 * s["d" + key] + (1 - beta2) * grads["d" + key] ** 2
+    return new, new_v, new_s
+
+
+def test_adam_step_with_the_old_moments():
+    result = fails_with(
+        "update_parameters_with_adam",
+        adam_old_moments,
+        "from before this update",
+        "update them first",
+    )
+    assert "loop" not in result.messages[0]
 
 
 # --- plot -------------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from ..gradcheck import (
     SUSPICIOUS,
     gradient_check,
     gradients_to_vector,
+    model_cost,
     numerical_gradient,
+    parameters_to_vector,
     relative_difference,
+    vector_to_parameters,
 )
 from .api import exercise
-from .cases import case_dtype, layer_sizes, random_layer, random_network
+from .cases import case_dtype, layer_sizes, random_layer, random_network, sigmoid_twice_backward
 from .expect import (
     Mistake,
     call,
@@ -23,7 +26,6 @@ from .expect import (
     expect_keys,
     expect_tuple,
     is_number,
-    named_mistake,
     reject_none,
     same,
 )
@@ -303,6 +305,13 @@ def _grads_mistakes(AL, Y, caches, expected):
             {key: value / m for key, value in expected.items()},
         ),
         (
+            "dAL is AL - Y, which is dZL, the gradient after the sigmoid: passed as dAL to "
+            "linear_activation_backward(..., 'sigmoid'), it gets the sigmoid's derivative a "
+            "second time. Use dAL = -(Y/AL - (1-Y)/(1-AL)), or give dZL = AL - Y to "
+            "linear_backward.",
+            sigmoid_twice_backward(AL, Y, caches),
+        ),
+        (
             "the output layer uses the ReLU's derivative: it is a sigmoid layer "
             "(sigmoid_backward, or directly dZL = AL - Y).",
             _backward_variant(AL, Y, caches, "relu", "relu"),
@@ -415,39 +424,111 @@ def _L_model_backward(candidate, rng):
                 and expected[other].shape == expected[key].shape
             ]
             expect_array(got[key], expected[key], f"grads['{key}']", mistakes, case)
+            _expect_dtype(got[key], AL.dtype, f"grads['{key}']", case)
     return len(cases)
+
+
+def _expect_dtype(got, dtype, what, case):
+    """A gradient in AL's dtype: integer labels Y would promote float32 to float64."""
+    if np.asarray(got).dtype != dtype:
+        raise Mistake(
+            f"{what} is {np.asarray(got).dtype.name}, but AL is {np.dtype(dtype).name}: the gradients keep "
+            "AL's dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) (NumPy computes "
+            f"AL - Y in float64 otherwise), and convert nothing to float64.",
+            case,
+        )
 
 
 # --- gradient checking ----------------------------------------------------------------
 
 
-def _agree(a, b, tight=1.1):
+def _agree(a, b, tight=1.1, noise=SUSPICIOUS):
     """Two relative differences tell the same story.
 
-    Both tiny; or, where rounding and truncation errors dominate (below
-    SUSPICIOUS), within a factor of 10; above, where the value is
-    determined by the gradients, within a factor ``tight``.
+    Both tiny; or, where rounding errors may dominate (below ``noise``), within a
+    factor of 10; above, where the value is determined by the gradients and ε,
+    within a factor ``tight``.
     """
     if a <= GREAT and b <= GREAT:
         return True
-    factor = tight if max(a, b) > SUSPICIOUS else 10
+    factor = tight if max(a, b) > noise else 10
     return a > 0 and b > 0 and abs(np.log10(a / b)) < np.log10(factor)
+
+
+def _noise(epsilon):
+    """Below this, rounding may shape a difference (float64 costs differ by ~1e-16 / ε)."""
+    return min(SUSPICIOUS, 1e-12 / epsilon)
+
+
+def _wrong_approximations(parameters, X, Y, epsilon):
+    """(sentence, approx) pairs: what the typical wrong loops of gradient_check compute."""
+    theta = parameters_to_vector(parameters)
+
+    def J(vector):
+        return model_cost(vector_to_parameters(vector, parameters), X, Y)
+
+    drifting, drift = theta.copy(), np.empty_like(theta)
+    for i in range(theta.size):  # theta_plus = np.copy(theta), but theta_minus = theta
+        theta_plus = drifting.copy()
+        theta_plus[i] += epsilon
+        drifting[i] -= epsilon
+        drift[i] = (J(theta_plus) - J(drifting)) / (2 * epsilon)
+    step_0 = np.zeros_like(theta)
+    step_0[0] = epsilon
+    approx = numerical_gradient(parameters, X, Y, epsilon)
+    one_sided = numerical_gradient(parameters, X, Y, epsilon, centred=False)
+    slope_0 = (J(theta + step_0) - J(theta - step_0)) / (2 * epsilon)
+    slope_all = (J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon)
+    copy_theta = "copy θ for each nudge: theta_plus = np.copy(theta), theta_minus = np.copy(theta)."
+    return [
+        (
+            "your difference matches one-sided differences (J(θ+ε) - J(θ)) / ε: use centred "
+            "ones, (J(θ+ε) - J(θ-ε)) / (2ε), whose error shrinks like ε² instead of ε.",
+            one_sided,
+        ),
+        ("your approximation is twice the gradient: divide J(θ+ε) - J(θ-ε) by 2ε.", 2 * approx),
+        (
+            "your approximation is half the gradient, (J(θ+ε) - J(θ)) / (2ε): theta_plus and "
+            "theta_minus are the same array (theta_plus = theta makes no copy), so the -ε "
+            f"undoes the +ε and J_minus is J(θ); {copy_theta}",
+            one_sided / 2,
+        ),
+        (
+            "your nudges accumulate: theta_minus = theta makes no copy, so each -ε stays in θ "
+            f"and the later entries are nudged from a shifted θ; {copy_theta}",
+            drift,
+        ),
+        (
+            "your approximation is 0 everywhere, as when theta_plus and theta_minus are the "
+            "same array (no copy) and both nudges happen before the costs, so J_plus = J_minus, "
+            f"or when approx is never filled; {copy_theta}",
+            np.zeros_like(theta),
+        ),
+        (
+            "your approximation has the wrong sign: (J(θ+ε) - J(θ-ε)) / (2ε), with J_plus first.",
+            -approx,
+        ),
+        (
+            "every entry of your approximation is the slope along θ[0]: nudge entry i "
+            "(theta_plus[i] += epsilon), not entry 0.",
+            np.full_like(theta, slope_0),
+        ),
+        (
+            "every entry of your approximation is the slope along all of θ at once "
+            "(theta + epsilon): nudge one entry at a time, theta_plus[i] += epsilon.",
+            np.full_like(theta, slope_all),
+        ),
+    ]
 
 
 def _difference_mistakes(parameters, grads, X, Y, epsilon):
     """(sentence, wrong difference) pairs for the typical mistakes of gradient_check."""
     grad = gradients_to_vector(grads, parameters)
     approx = numerical_gradient(parameters, X, Y, epsilon)
-    one_sided = numerical_gradient(parameters, X, Y, epsilon, centred=False)
     return [
-        (
-            "your difference matches one-sided differences (J(θ+ε) - J(θ)) / ε: use centred "
-            "ones, (J(θ+ε) - J(θ-ε)) / (2ε), whose error shrinks like ε² instead of ε.",
-            relative_difference(grad, one_sided),
-        ),
-        (
-            "your approximation is twice the gradient: divide J(θ+ε) - J(θ-ε) by 2ε.",
-            relative_difference(grad, 2 * approx),
+        *(
+            (sentence, relative_difference(grad, wrong))
+            for sentence, wrong in _wrong_approximations(parameters, X, Y, epsilon)
         ),
         (
             "you return ||grad - approx|| alone: divide it by ||grad|| + ||approx|| to get a "
@@ -457,8 +538,8 @@ def _difference_mistakes(parameters, grads, X, Y, epsilon):
     ]
 
 
-def _expect_difference(got, expected, mistakes, corrupted, case):
-    """``got`` must be a number that agrees with the reference's ``expected``."""
+def _as_difference(got, expected, case):
+    """``got`` as a finite Python number, or a ``Mistake``."""
     reject_none(got, "the difference", case)
     if isinstance(got, np.ndarray) and got.size == 1:
         got = got.item()
@@ -466,23 +547,49 @@ def _expect_difference(got, expected, mistakes, corrupted, case):
         raise Mistake(f"gradient_check should return a number, got {type(got).__name__}.", case)
     if not np.isfinite(got):
         raise Mistake(f"the difference is {got}; expected about {expected:.3g}.", case)
-    sentence = named_mistake(
-        got,
-        expected,
-        mistakes,
-        match=lambda a, b: _agree(a, b, tight=1.01),
-        differs=lambda right, wrong: not _agree(right, wrong),
-    )
-    if sentence:
-        raise Mistake(sentence, case)
-    if corrupted and expected > SUSPICIOUS and got < expected / 100:
-        raise Mistake(
-            f"your check missed the error planted in grads['d{corrupted}']: θ must hold every "
-            "parameter, W1, b1, ..., WL, bL, and the loop must visit all of its entries.",
-            case,
-        )
-    if not _agree(got, expected):
-        raise Mistake(f"the difference is {got:.3g}, expected about {expected:.3g}.", case)
+    return float(got)
+
+
+def _explain_differences(runs):
+    """Raise a ``Mistake`` unless every run's difference agrees with the reference's.
+
+    ``runs`` holds (got, expected, mistakes, corrupted, case, noise) for every case. A mistake
+    is named when it fits the differences of all the cases, and is told apart from the
+    right answer by one of them; when several fit, all are named.
+    """
+    failed = [run for run in runs if not _agree(run[0], run[1], noise=run[5])]
+    if not failed:
+        return
+    first_case = failed[0][4]
+    sentences = [sentence for sentence, _ in runs[0][2]]
+    fitting = [
+        sentence
+        for index, sentence in enumerate(sentences)
+        if all(_agree(run[0], run[2][index][1], 1.01, run[5]) for run in runs)
+        and any(not _agree(run[1], run[2][index][1], noise=run[5]) for run in runs)
+    ]
+    if len(fitting) == 1:
+        raise Mistake(fitting[0], first_case)
+    if fitting:
+        raise Mistake("your difference fits more than one mistake:", *fitting, first_case)
+    for got, expected, _, corrupted, case, _ in failed:
+        if got > 1 + 1e-9:
+            raise Mistake(
+                f"your difference is {got:.3g}, more than 1, which ||grad - approx|| / "
+                "(||grad|| + ||approx||) never is (that is at most 1): check the denominator, "
+                "the sum of the two norms np.linalg.norm(grad) + np.linalg.norm(approx), not the "
+                "norm of the sum np.linalg.norm(grad + approx).",
+                case,
+            )
+        if corrupted and expected > SUSPICIOUS and got < expected / 100:
+            raise Mistake(
+                f"your check missed the error planted in grads['d{corrupted}']: θ must hold "
+                "every parameter, W1, b1, ..., WL, bL, and the loop must visit all of its "
+                "entries.",
+                case,
+            )
+    got, expected, *_ = failed[0]
+    raise Mistake(f"the difference is {got:.3g}, expected about {expected:.3g}.", first_case)
 
 
 def _expect_restored(parameters, before, case):
@@ -512,30 +619,42 @@ def _corrupt(grads, parameters, key, rng):
 
 @exercise("gradient_check")
 def _gradient_check(candidate, rng):
-    """The relative difference for correct and corrupted grads; parameters come back unchanged."""
-    cases = [  # (dims, m, corrupted parameter or None, epsilon or None for the default)
+    """The relative difference for correct, corrupted and sign-flipped grads; parameters unchanged.
+
+    Every case runs before the verdict, so that a mistake is named only when all fit it.
+    """
+    cases = [  # (dims, m, corrupted parameter or "sign" or None, epsilon or None for the default)
         ([2, 1], 3, None, 1e-4),
         ([3, 4, 1], 4, "b1", None),
-        ([4, 5, 3, 1], 6, None, None),
+        ([4, 5, 3, 1], 6, None, 1e-3),
         ([int(rng.integers(2, 5)), int(rng.integers(2, 5)), 3, 1], 5, "b3", 1e-5),
         ([int(rng.integers(2, 5)), 4, int(rng.integers(2, 5)), 1], 6, "W1", 1e-6),
+        ([3, 3, 1], 4, "sign", None),
     ]
+    runs = []
     for dims, m, corrupted, epsilon in cases:
         parameters, X, Y = random_network(rng, dims, m)
         AL, caches = ref.L_model_forward(X, parameters)
         grads = ref.L_model_backward(AL, Y, caches)
-        if corrupted:
+        if corrupted == "sign":
+            grads = {key: -value for key, value in grads.items()}
+            planted = ", and grads of the wrong sign."
+        elif corrupted:
             grads[f"d{corrupted}"] = _corrupt(grads, parameters, corrupted, rng)
+            planted = f", and a wrong grads['d{corrupted}']."
+        else:
+            planted = ", and correct grads."
         extra = () if epsilon is None else (epsilon,)
         epsilon = 1e-7 if epsilon is None else epsilon
-        case = f"with layer_dims={dims}, m={m}, epsilon={epsilon:g}" + (
-            f", and a wrong grads['d{corrupted}']." if corrupted else ", and correct grads."
-        )
+        case = f"with layer_dims={dims}, m={m}, epsilon={epsilon:g}{planted}"
         before = copy.deepcopy(parameters)
         got = call(candidate, "gradient_check", parameters, grads, X, Y, *extra, may_change=(0,))
         _expect_restored(parameters, before, case)
         parameters = before
         expected = gradient_check(parameters, grads, X, Y, epsilon)
+        got = _as_difference(got, expected, case)
         mistakes = _difference_mistakes(parameters, grads, X, Y, epsilon)
-        _expect_difference(got, expected, mistakes, corrupted, case)
+        wrong_key = corrupted if corrupted != "sign" else None
+        runs.append((got, expected, mistakes, wrong_key, case, _noise(epsilon)))
+    _explain_differences(runs)
     return len(cases)

@@ -52,3 +52,12 @@ def random_network(rng, dims, m, bias_scale=0.3, dtype=np.float64):
 def parameter_keys(L, prefix=""):
     """["W1", "b1", ..., "WL", "bL"] (with ``prefix="d"``: the gradients' "dW1", "db1", ...)."""
     return [f"{prefix}{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+
+
+def sigmoid_twice_backward(AL, Y, caches):
+    """The grads of a slip: dZL = AL - Y handed to the sigmoid's backward as if it were dAL.
+
+    The output layer then gets (AL - Y) * AL * (1 - AL): the sigmoid's derivative applied twice.
+    """
+    dZL = (AL - np.asarray(Y, dtype=AL.dtype)) * AL * (1 - AL)
+    return ref.L_model_backward(AL, AL - dZL, caches)  # the reference starts from AL - Y = dZL

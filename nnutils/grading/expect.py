@@ -249,11 +249,12 @@ def named_mistake(got, expected, mistakes, match=close, differs=None):
     return None
 
 
-def expect_array(got, expected, what, mistakes=(), case=""):
+def expect_array(got, expected, what, mistakes=(), case="", shape_hint=""):
     """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``.
 
     ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
-    a wrong value, that sentence is the message. ``case`` describes the inputs.
+    a wrong value, that sentence is the message. ``case`` describes the inputs;
+    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``).
     """
     expected = np.asarray(expected)
     reject_none(got, what, case)
@@ -266,7 +267,7 @@ def expect_array(got, expected, what, mistakes=(), case=""):
     if sentence:
         raise Mistake(sentence, case)
     if got.shape != expected.shape:
-        raise Mistake(shape_sentence(what, got.shape, expected.shape), case)
+        raise Mistake(shape_sentence(what, got.shape, expected.shape, shape_hint), case)
     if np.isnan(got).any() and not np.isnan(expected).any():
         raise Mistake(
             f"{what} contains NaN where the answer is finite.",
@@ -289,7 +290,13 @@ def _wrong_values(got, expected, what):
     return f"{what} differs from the answer beyond its first digits."
 
 
-def shape_sentence(what, got, expected):
+def shape_sentence(what, got, expected, hint=""):
+    """'what has shape got, expected expected: cause'; ``hint`` replaces the guessed cause.
+
+    The guesses suit activations and gradients, whose columns are the examples.
+    """
+    if hint:
+        return f"{what} has shape {got}, expected {expected}: {hint}"
     if len(got) == 2 and got == expected[::-1]:
         return f"{what} has shape {got}, expected {expected}: is a transpose missing or extra?"
     if len(expected) == 2 and expected[1] == 1 and got == expected[:1]:

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import reference as ref
 from .api import exercise
-from .cases import parameter_keys, random_parameters
+from .cases import parameter_keys, random_parameters, sigmoid_twice_backward
 from .expect import Mistake, call, close, expect_array, expect_float, expect_keys, expect_tuple
 
 DEFAULT_RATE = 0.0075  # the models' default learning_rate
@@ -156,7 +156,7 @@ STARTS = {
 
 def model_cases(rng, name):
     """(layers_dims, m, learning_rate, num_iterations, dtype), smallest first; one is float32."""
-    cases = [([2, 3, 1], 4, 0.5, 1), ([3, 2, 1], 6, 0.3, 4)]
+    cases = [([2, 3, 1], 5, 0.5, 1), ([3, 2, 1], 6, 0.3, 4)]  # m = 4 would be 1 / sigmoid'(0)
     for num_iterations in (12, 150):
         hidden = [int(rng.integers(2, 7))]
         if name == "L_layer_model":
@@ -174,6 +174,28 @@ def random_data(rng, n_x, m, dtype):
     Y = (rng.random((1, m)) < 0.5).astype(np.int64)
     Y[0, :2] = (0, 1)
     return X, Y
+
+
+DIVIDED = (
+    "the steps are m times too small: do not divide dA2 by m, "
+    "linear_activation_backward already divides dW and db by m."
+)
+SIGMOID_TWICE = (
+    "dA2 is A2 - Y, which is dZ2, the gradient after the sigmoid: passed as dA2 to "
+    "linear_activation_backward(..., 'sigmoid'), it gets the sigmoid's derivative a second time. "
+    "Use dA2 = -(Y / A2 - (1 - Y) / (1 - A2)), or give dZ2 = A2 - Y to linear_backward."
+)
+
+
+def sigmoid_twice_descent(X, Y, parameters, learning_rate, num_iterations):
+    """Gradient descent with the grads of ``sigmoid_twice_backward``; returns (parameters, costs)."""
+    costs = []
+    for _ in range(num_iterations):
+        AL, caches = ref.L_model_forward(X, parameters)
+        costs.append(ref.compute_cost(AL, Y))
+        grads = sigmoid_twice_backward(AL, Y, caches)
+        parameters = ref.update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
 
 
 def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
@@ -214,13 +236,14 @@ def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
         ),
     ]
     if name == "two_layer_model":
-        runs.append(
-            (
-                "the steps are m times too small: do not divide dA2 by m, "
-                "linear_activation_backward already divides dW and db by m.",
-                run(initial, learning_rate / X.shape[1]),
-            )
-        )
+        divided = run(initial, learning_rate / X.shape[1])
+        sigmoid_twice = sigmoid_twice_descent(X, Y, initial, learning_rate, num_iterations)
+        if close(divided[0], sigmoid_twice[0]) and close(divided[1], sigmoid_twice[1]):
+            # sigmoid'(Z2) = A2 (1 - A2) is close to 1/4 while A2 is close to 0.5: with m = 4
+            # the two mistakes give the same run
+            runs.append((f"{DIVIDED} Or: {SIGMOID_TWICE}", divided))
+        else:
+            runs += [(DIVIDED, divided), (SIGMOID_TWICE, sigmoid_twice)]
     if len(dims) == 3:
         other, other_name = STARTS[
             "L_layer_model" if name == "two_layer_model" else "two_layer_model"

@@ -277,8 +277,14 @@ COLUMNS = (
 
 
 def call_batches(candidate, X, Y, size, rng):
-    """Call the candidate (it may draw from ``rng``); an IndexError hints at indexing rows."""
-    return call(candidate, "random_mini_batches", X, Y, size, rng, may_change=(3,), hints=[COLUMNS])
+    """Call the candidate (it may draw from ``rng``); errors get the hints of their likely cause."""
+    rows = (
+        "cannot reshape",
+        f"Y may have several rows (here {Y.shape[0]}), like X: take its columns with "
+        "Y[:, permutation] and keep its shape (no reshape to (1, m)).",
+    )
+    hints = [COLUMNS, rows]
+    return call(candidate, "random_mini_batches", X, Y, size, rng, may_change=(3,), hints=hints)
 
 
 def expect_uses_rng(candidate, X, Y, size, seed, case):
@@ -337,7 +343,13 @@ def expect_zero_moments(got, parameters, what, case):
         )
     expect_keys(got, keys, what, case)
     for key, P in parameters.items():
-        expect_array(got[f"d{key}"], np.zeros_like(P), f"{what}[{f'd{key}'!r}]", case=case)
+        hint = (
+            f"each entry of {what} has the shape of its parameter "
+            f"(np.zeros_like(parameters['{key}']))."
+        )
+        expect_array(
+            got[f"d{key}"], np.zeros_like(P), f"{what}[{f'd{key}'!r}]", case=case, shape_hint=hint
+        )
 
 
 def zero_moments_check(candidate, name, rng, count):
@@ -477,6 +489,14 @@ def adam_mistakes(old, v, s, settings):
     ]  # fmt: skip
 
 
+def adam_step_from(old, v, s, settings):
+    """The right step, but from the moments v, s given (a slip passes the old ones)."""
+    t, learning_rate, beta1, beta2, epsilon = settings
+    return adam_step(
+        old, v, s, t, learning_rate, beta1, beta2, lambda s_hat: np.sqrt(s_hat) + epsilon
+    )
+
+
 def efficient_adam_step(old, v, s, settings):
     """The 'efficient form': lr_t = lr sqrt(1 - beta2**t) / (1 - beta1**t), sqrt(s) + epsilon."""
     t, learning_rate, beta1, beta2, epsilon = settings
@@ -511,6 +531,11 @@ EFFICIENT_FORM = (
     "this is the 'efficient form' of Adam (learning_rate * sqrt(1 - beta2**t) / (1 - beta1**t), "
     "with epsilon added to sqrt(s)), which moves epsilon: here epsilon goes with the "
     "bias-corrected s, divide v_hat by sqrt(s_hat) + epsilon."
+)
+
+OLD_MOMENTS = (
+    "the step used v and s from before this update: update them first, then step with the "
+    "bias-corrected new ones, P - learning_rate * v_hat / (sqrt(s_hat) + epsilon)."
 )
 
 HYPER_PARAMETERS = (
@@ -559,7 +584,9 @@ def _update_parameters_with_adam(candidate, rng):
             (HYPER_PARAMETERS, default),
         ]
         efficient = efficient_adam_step(old, expected_v, expected_s, settings)
+        old_step = adam_step_from(old, old_v, old_s, settings)
         others = [wrong for _, wrong in mistakes]
+        reject_whole(got, expected, old_step, OLD_MOMENTS, case, [efficient, *others])
         reject_whole(got, expected, efficient, EFFICIENT_FORM, case, others)
         expect_parameters(got, expected, old, mistakes, case)
     return len(dims_list)

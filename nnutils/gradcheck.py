@@ -1,4 +1,4 @@
-"""Gradient checking: compare a backward pass with centred finite differences of the cost.
+"""Gradient checking: compare a backward pass with centered finite differences of the cost.
 
 The parameters ``W1, b1, W2, b2, ...`` are laid end to end, in that order, in one
 float64 vector ``theta`` of shape (n,), where n is the total number of parameters.
@@ -55,7 +55,7 @@ def model_cost(parameters, X, Y):
 def numerical_gradient(parameters, X, Y, epsilon=1e-7, centred=True):
     """Finite-difference estimate of dJ/dtheta, a vector (n,) in ``parameter_keys`` order.
 
-    Centred: (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), with an error of order eps^2.
+    Centered: (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), with an error of order eps^2.
     One-sided (``centred=False``): (J(theta + eps e_i) - J(theta)) / eps, error of order eps.
     """
     theta = parameters_to_vector(parameters)
@@ -81,7 +81,7 @@ def relative_difference(grad, approx):
 
 
 def gradient_check(parameters, grads, X, Y, epsilon=1e-7):
-    """Relative difference between the backward pass's ``grads`` and centred differences of J."""
+    """Relative difference between the backward pass's ``grads`` and centered differences of J."""
     approx = numerical_gradient(parameters, X, Y, epsilon)
     return relative_difference(gradients_to_vector(grads, parameters), approx)
 

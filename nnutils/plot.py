@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-CLASS_COLOURS = ("#2166ac", "#b2182b")
+CLASS_COLORS = ("#2166ac", "#b2182b")
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -13,12 +13,12 @@ def _axes(ax, figsize=(5, 4)):
 
 
 def scatter_classes(X, Y, ax=None, title=None, s=14):
-    """Scatter the columns of X (2, m) coloured by their labels Y (1, m)."""
+    """Scatter the columns of X (2, m) colored by their labels Y (1, m)."""
     ax = _axes(ax)
     labels = np.asarray(Y).ravel()
-    for label, colour in zip((0, 1), CLASS_COLOURS, strict=True):
+    for label, color in zip((0, 1), CLASS_COLORS, strict=True):
         points = X[:, labels == label]
-        ax.scatter(points[0], points[1], s=s, c=colour, label=f"y = {label}", edgecolors="none")
+        ax.scatter(points[0], points[1], s=s, c=color, label=f"y = {label}", edgecolors="none")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(loc="upper right", fontsize="small")
@@ -35,7 +35,7 @@ def plot_decision_boundary(predict, X, Y, ax=None, title=None, resolution=250, m
     """
     ax = _axes(ax)
     xx, yy, scores = _scores_on_plane(predict, X, resolution, margin)
-    ax.contourf(xx, yy, scores > 0.5, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
+    ax.contourf(xx, yy, scores > 0.5, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLORS, alpha=0.25)
     ax.contour(xx, yy, scores, levels=[0.5], colors="k", linewidths=0.8)
     scatter_classes(X, Y, ax=ax, title=title)
     ax.set_xlim(xx.min(), xx.max())
@@ -56,7 +56,7 @@ def _scores_on_plane(predict, X, resolution, margin):
 
 
 def plot_probability_map(predict, X, Y, ax=None, title=None, resolution=200, margin=0.5):
-    """Colour the plane by a model's output probability (blue 0, white 0.5, red 1), data on top.
+    """Color the plane by a model's output probability (blue 0, white 0.5, red 1), data on top.
 
     ``predict`` maps an array (2, k) of points to (1, k) or (k,) probabilities;
     the black line is where they cross 0.5. Returns the axes.
@@ -104,10 +104,10 @@ def plot_gradient_check(report, ax=None, title=None, great=1e-7, suspicious=1e-3
     ax = _axes(ax, figsize=(6, 3))
     names = list(report)
     values = np.maximum(np.array([report[k] for k in names], dtype=float), 1e-16)
-    colours = [
+    colors = [
         "#1a7f37" if v < great else "#d4a017" if v < suspicious else "#cf222e" for v in values
     ]
-    ax.bar(names, values, color=colours)
+    ax.bar(names, values, color=colors)
     ax.set_yscale("log")
     ax.set_ylim(min(1e-12, values.min() / 3), max(1.0, values.max() * 3))
     for level, text in ((great, "great below"), (suspicious, "likely a bug above")):
@@ -182,16 +182,14 @@ def plot_activation_histograms(layers, ax=None, title=None, bins=50):
     vanishes with depth and right when it explodes.
     """
     ax = _axes(ax)
-    colours = plt.cm.viridis(np.linspace(0.85, 0.0, len(layers)))
+    colors = plt.cm.viridis(np.linspace(0.85, 0.0, len(layers)))
     drawn = False
-    for l, (A, colour) in enumerate(zip(layers, colours, strict=True), start=1):
+    for l, (A, color) in enumerate(zip(layers, colors, strict=True), start=1):
         a = np.abs(np.asarray(A, dtype=np.float64)).ravel()
         a = a[(a > 0) & np.isfinite(a)]
         if a.size:
             label = f"layer {l}" if l in (1, len(layers)) else None
-            ax.hist(
-                np.log10(a), bins=bins, histtype="step", color=colour, density=True, label=label
-            )
+            ax.hist(np.log10(a), bins=bins, histtype="step", color=color, density=True, label=label)
             drawn = True
     if drawn:
         ax.legend(fontsize="small")
@@ -204,10 +202,10 @@ def plot_activation_histograms(layers, ax=None, title=None, bins=50):
     return ax
 
 
-def plot_optimisation_paths(
+def plot_optimization_paths(
     loss, paths, ax=None, title=None, extent=None, xlabel="$w$", ylabel="$b$"
 ):
-    """Contours of a loss of two parameters, with the path each optimiser took across them.
+    """Contours of a loss of two parameters, with the path each optimizer took across them.
 
     ``loss(w, b)`` works elementwise on arrays; ``paths`` maps a label to the visited
     points, an array (steps, 2). ``extent`` = (w_min, w_max, b_min, b_max) defaults to
@@ -243,8 +241,8 @@ def plot_example_loss(loss, ax=None, title=None, resolution=300):
     """
     ax = _axes(ax, figsize=(6, 4))
     a = np.linspace(0.001, 0.999, resolution)
-    for y, colour in zip((0, 1), CLASS_COLOURS, strict=True):
-        ax.plot(a, [loss(value, y) for value in a], color=colour, label=f"y = {y}")
+    for y, color in zip((0, 1), CLASS_COLORS, strict=True):
+        ax.plot(a, [loss(value, y) for value in a], color=color, label=f"y = {y}")
     ax.set_ylim(0, 7)
     ax.set_xlabel("predicted probability a = P(y = 1)")
     ax.set_ylabel("loss of the example")
@@ -260,8 +258,8 @@ def plot_class_probabilities(probabilities, class_names=None, label=None, ax=Non
     ax = _axes(ax, figsize=(6, 3))
     probabilities = np.asarray(probabilities, dtype=float).ravel()
     names = class_names if class_names is not None else [str(k) for k in range(probabilities.size)]
-    colours = [CLASS_COLOURS[int(k == label)] for k in range(probabilities.size)]
-    ax.bar(np.arange(probabilities.size), probabilities, color=colours)
+    colors = [CLASS_COLORS[int(k == label)] for k in range(probabilities.size)]
+    ax.bar(np.arange(probabilities.size), probabilities, color=colors)
     ax.set_xticks(np.arange(probabilities.size), names, rotation=45, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
@@ -274,7 +272,7 @@ def plot_class_probabilities(probabilities, class_names=None, label=None, ax=Non
 def image_of(column, shape=(3, 32, 32)):
     """One image column (C*H*W values, channel-major) as an (H, W, C) array in [0, 1] for imshow.
 
-    Values outside [0, 1] (standardised data) are rescaled by the image's own minimum and maximum.
+    Values outside [0, 1] (standardized data) are rescaled by the image's own minimum and maximum.
     """
     image = np.asarray(column, dtype=np.float64).reshape(shape).transpose(1, 2, 0)
     low, high = image.min(), image.max()
@@ -351,8 +349,8 @@ def plot_confusion_matrix(M, class_names, ax=None, title=None):
     C = len(class_names)
     for i in range(C):
         for j in range(C):
-            colour = "white" if fractions[i, j] > 0.6 else "black"
-            ax.text(j, i, f"{M[i, j]:g}", ha="center", va="center", fontsize=7, color=colour)
+            color = "white" if fractions[i, j] > 0.6 else "black"
+            ax.text(j, i, f"{M[i, j]:g}", ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(C), class_names, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(C), class_names, fontsize=8)
     ax.set_xlabel("predicted class")

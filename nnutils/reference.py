@@ -1,4 +1,4 @@
-"""Reference solutions of every exercise, vectorised.
+"""Reference solutions of every exercise, vectorized.
 
 Conventions: examples are columns (``X`` is ``(n_x, m)``), layer ``l`` has
 ``W{l}`` ``(n_l, n_{l-1})`` and ``b{l}`` ``(n_l, 1)``. Every function keeps the
@@ -45,7 +45,7 @@ def initialize_parameters(n_x, n_h, n_y, rng=None):
 
 
 def initialize_parameters_deep(layer_dims, rng=None, dtype=np.float64):
-    """He-initialised parameters for layers of sizes ``layer_dims`` = [n_x, n_1, ..., n_L].
+    """He-initialized parameters for layers of sizes ``layer_dims`` = [n_x, n_1, ..., n_L].
 
     ``W{l}`` is (n_l, n_{l-1}) with standard deviation sqrt(2 / n_{l-1}); ``b{l}`` is zeros (n_l, 1).
     """
@@ -353,7 +353,7 @@ def predict(X, parameters):
 def compute_cost_with_regularization(AL, Y, parameters, lambd):
     """Cross-entropy of AL (1, m) against Y (1, m) plus lambd / (2 m) * sum of all ||W{l}||^2.
 
-    Biases are not penalised. Returns a Python float.
+    Biases are not penalized. Returns a Python float.
     """
     cost = compute_cost(AL, Y)
     if not lambd:
@@ -373,8 +373,11 @@ def L_model_backward_with_regularization(AL, Y, caches, lambd):
     return grads
 
 
-def _iterations(num_iterations, progress):
-    """range(num_iterations); with ``progress``, a tqdm.auto bar shown once a run passes a second."""
+def progress_range(num_iterations, progress=True):
+    """range(num_iterations); with ``progress``, a tqdm.auto bar shown once a run passes a second.
+
+    The training loops of lesson 07 iterate over it: ``for i in progress_range(n, progress):``.
+    """
     if not progress:
         return range(num_iterations)
     from tqdm.auto import trange
@@ -391,7 +394,7 @@ def gradient_descent(
     iteration i, before that iteration's update.
     """
     costs = []
-    for i in _iterations(num_iterations, progress):
+    for i in progress_range(num_iterations, progress):
         AL, caches = L_model_forward(X, parameters)
         costs.append(compute_cost_with_regularization(AL, Y, parameters, lambd))
         grads = L_model_backward_with_regularization(AL, Y, caches, lambd)
@@ -437,7 +440,7 @@ def L_layer_model(
     """Train [LINEAR->RELU] x (L-1) -> LINEAR->SIGMOID; returns (parameters, costs).
 
     Starts from ``initialize_parameters_deep(layers_dims, rng)`` (He); ``lambd``
-    adds L2 regularisation; ``costs`` holds one cost per iteration.
+    adds L2 regularization; ``costs`` holds one cost per iteration.
     """
     parameters = initialize_parameters_deep(layers_dims, rng)
     return gradient_descent(
@@ -451,11 +454,28 @@ def predict_classes(X, parameters):
     return AL.argmax(axis=0, keepdims=True)
 
 
+def accuracy(X, Y, parameters, chunk=4096):
+    """Fraction of the columns of X (n_x, m) whose predicted label equals Y ((1, m) or (m,)).
+
+    The model's output layer decides how it predicts: one sigmoid unit gives labels 0/1
+    (``predict``, output > 0.5), C softmax units the most probable class
+    (``predict_classes``). The columns go through in chunks, so large X use little memory.
+    """
+    Y = np.asarray(Y).ravel()
+    L = len(parameters) // 2
+    labels = predict if parameters[f"W{L}"].shape[0] == 1 else predict_classes
+    correct = sum(
+        int(np.count_nonzero(labels(X[:, k : k + chunk], parameters).ravel() == Y[k : k + chunk]))
+        for k in range(0, Y.size, chunk)
+    )
+    return correct / Y.size
+
+
 # --- 08 CIFAR-10 ---------------------------------------------------------------------
 
 
 def standardize(X_train, X):
-    """Standardise images X (3 P, k) with the per-channel mean and std of X_train (3 P, m).
+    """Standardize images X (3 P, k) with the per-channel mean and std of X_train (3 P, m).
 
     The rows hold three equal blocks (CIFAR-10: 1024 red, 1024 green, 1024 blue
     values); each channel's statistics are taken over all its pixels in all

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from . import reference as ref
 from .augment import flip_and_crop
+from .reference import accuracy
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 
@@ -53,18 +54,6 @@ def soft_targets(labels, C, smoothing, dtype):
     return Y
 
 
-def accuracy(X, y, parameters, chunk=4096):
-    """Fraction of columns of X (n_x, m) whose predicted class equals y (1, m)."""
-    y = np.asarray(y).ravel()
-    correct = sum(
-        int(
-            (ref.predict_classes(X[:, k : k + chunk], parameters).ravel() == y[k : k + chunk]).sum()
-        )
-        for k in range(0, y.size, chunk)
-    )
-    return correct / y.size
-
-
 class Optimizer:
     """The update rule named ``name`` ("gd", "momentum" or "adam") with its state.
 
@@ -88,7 +77,7 @@ class Optimizer:
     def step(self, parameters, grads, learning_rate, weight_decay=0.0):
         """Update ``parameters`` (which the training loop owns) in place and return them.
 
-        ``weight_decay`` adds weight_decay * W to each dW first (L2 regularisation).
+        ``weight_decay`` adds weight_decay * W to each dW first (L2 regularization).
         """
         self.t += 1
         dicts = (parameters, grads, *self.state)

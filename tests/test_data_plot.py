@@ -1,7 +1,7 @@
 """nnutils.data: layout, dtypes, determinism, balance, splitting. nnutils.plot: draws on the given axes."""
 
 import matplotlib
-import matplotlib.pyplot as plt  # the Agg backend: tests/conftest.py sets MPLBACKEND
+import matplotlib.pyplot as plt  # the Agg backend: conftest.py (at the root) sets MPLBACKEND
 import numpy as np
 import pytest
 
@@ -56,7 +56,7 @@ def test_loaders_do_not_touch_global_random_state():
 
 
 def test_planar_examples_are_shuffled():
-    """The columns are not grouped by class: about half of the neighbouring pairs differ."""
+    """The columns are not grouped by class: about half of the neighboring pairs differ."""
     Y = data.load_planar()[1].ravel()
     changes = np.count_nonzero(Y[1:] != Y[:-1])
     assert 150 < changes < 250
@@ -72,7 +72,7 @@ def test_planar_is_not_linearly_separable():
 
 
 def numbered(m):
-    """X whose column j is (j, -j), Y whose column j is j % 2: each example recognisable."""
+    """X whose column j is (j, -j), Y whose column j is j % 2: each example recognizable."""
     columns = np.arange(m)
     return np.stack([columns, -columns]).astype(float), (columns % 2).reshape(1, m)
 
@@ -80,7 +80,7 @@ def numbered(m):
 @pytest.mark.parametrize(("m", "fraction", "n_test"), [(100, 0.25, 25), (10, 0.5, 5), (3, 0.1, 1)])
 def test_train_test_split_is_disjoint_and_complete(m, fraction, n_test):
     X, Y = numbered(m)
-    X_train, Y_train, X_test, Y_test = data.train_test_split(X, Y, test_fraction=fraction)
+    X_train, X_test, Y_train, Y_test = data.train_test_split(X, Y, test_fraction=fraction)
     assert X_test.shape == (2, n_test)
     assert X_train.shape == (2, m - n_test)
     assert Y_train.shape == (1, m - n_test)
@@ -99,8 +99,30 @@ def test_train_test_split_is_deterministic_and_shuffles():
     again = data.train_test_split(X, Y, seed=1)
     other = data.train_test_split(X, Y, seed=2)
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
-    assert not np.array_equal(first[2], other[2])
+    assert not np.array_equal(first[1], other[1])
     assert not np.array_equal(first[0][0], np.sort(first[0][0])), "the columns were not shuffled"
+
+
+def test_train_test_split_returns_scikit_learns_order():
+    """X_train, X_test, Y_train, Y_test, as sklearn.model_selection.train_test_split(X, Y)."""
+    from sklearn.model_selection import train_test_split
+
+    X, Y = numbered(20)
+    X = np.vstack([X, X])  # 4 rows, so X and Y parts cannot be mistaken for each other
+    ours = data.train_test_split(X, Y, test_fraction=0.25)
+    theirs = train_test_split(X.T, Y.T, test_size=0.25, random_state=0)
+    assert [part.T.shape for part in ours] == [part.shape for part in theirs]
+    assert [part.shape for part in ours] == [(4, 15), (4, 5), (1, 15), (1, 5)]
+
+
+def test_importing_data_does_not_import_sklearn():
+    """scikit-learn takes a second or two to import: only the loaders that need it import it."""
+    import subprocess
+    import sys
+
+    code = "import sys, nnutils.data; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_train_test_split_leaves_its_inputs_alone():

@@ -66,9 +66,9 @@ def test_numerical_gradient_matches_backpropagation(network):
     parameters, X, Y, grads = network
     grad = gradients_to_vector(grads, parameters)
     assert relative_difference(grad, numerical_gradient(parameters, X, Y)) < 1e-7
-    centred = relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-4))
+    centered = relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-4))
     one_sided = relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-4, False))
-    assert centred < 1e-8 < 1e-6 < one_sided
+    assert centered < 1e-8 < 1e-6 < one_sided
 
 
 def test_relative_difference():
@@ -284,14 +284,14 @@ def test_verdict():
     assert verdict(0.2).startswith("likely a bug")
 
 
-def test_plot_gradient_check_colours_bars_by_threshold():
+def test_plot_gradient_check_colors_bars_by_threshold():
     report = {"W1": 1e-9, "b1": 0.0, "W2": 1e-5, "b2": 0.3}
     ax = plot_gradient_check(report)
     bars = ax.patches
     assert [bar.get_height() for bar in bars] == [1e-9, 1e-16, 1e-5, 0.3]
     assert ax.get_yscale() == "log"
-    colours = [to_hex(bar.get_facecolor()) for bar in bars]
-    assert colours[0] == colours[1] != colours[2] != colours[3] != colours[0]
+    colors = [to_hex(bar.get_facecolor()) for bar in bars]
+    assert colors[0] == colors[1] != colors[2] != colors[3] != colors[0]
     plt.close(ax.figure)
 
 

@@ -99,8 +99,8 @@ def test_print_cost_and_progress(capsys):
     assert [line.split(":")[0] for line in lines] == [
         f"Cost after iteration {i}" for i in (0, 100, 200)
     ]
-    assert isinstance(ref._iterations(5, False), range)
-    bar = ref._iterations(5, True)
+    assert isinstance(ref.progress_range(5, False), range)
+    bar = ref.progress_range(5, True)
     assert list(bar) == list(range(5)) and bar.delay == 1.0
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from nnutils import reference as ref
 from nnutils.checks import run_check
-from nnutils.plot import plot_optimisation_paths
+from nnutils.plot import plot_optimization_paths
 from tests.checking import fails_with, passes
 
 
@@ -611,10 +611,10 @@ def test_adam_step_with_the_old_moments():
 # --- plot -------------------------------------------------------------------------------------
 
 
-def test_plot_optimisation_paths_draws_every_path():
+def test_plot_optimization_paths_draws_every_path():
     matplotlib.use("Agg")
     paths = {"a": np.array([[1.0, 1.0], [0.5, 0.2], [0.0, 0.0]]), "b": np.zeros((4, 2))}
-    ax = plot_optimisation_paths(lambda w, b: w**2 + 10 * b**2, paths)
+    ax = plot_optimization_paths(lambda w, b: w**2 + 10 * b**2, paths)
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:2] == ["a", "b"]
     assert np.allclose(ax.get_lines()[0].get_xdata(), [1.0, 0.5, 0.0])

@@ -123,8 +123,8 @@ def test_train_classifier_learns_separable_images():
     rng = np.random.default_rng(5)
     m, C = 600, 3
     labels = rng.integers(0, C, m)
-    colours = rng.standard_normal((C, 3, 1)).astype(np.float32)
-    means = np.repeat(colours, 32 * 32, axis=2).reshape(C, 3072)  # flips and crops keep a colour
+    colors = rng.standard_normal((C, 3, 1)).astype(np.float32)
+    means = np.repeat(colors, 32 * 32, axis=2).reshape(C, 3072)  # flips and crops keep a color
     rows = means[labels] + rng.standard_normal((m, 3072)).astype(np.float32)
     X, y = rows.T, labels.reshape(1, -1)
     parameters, history = train_classifier(

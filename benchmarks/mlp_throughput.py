@@ -104,7 +104,7 @@ class MatrixProducts:
 
 
 class TorchPath:
-    """The same model and optimiser in PyTorch."""
+    """The same model and optimizer in PyTorch."""
 
     def __init__(self, torch, rng):
         self.torch = torch

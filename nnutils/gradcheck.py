@@ -52,23 +52,23 @@ def model_cost(parameters, X, Y):
     return compute_cost(AL, Y)
 
 
-def numerical_gradient(parameters, X, Y, epsilon=1e-7, centred=True):
+def numerical_gradient(parameters, X, Y, epsilon=1e-7, centered=True):
     """Finite-difference estimate of dJ/dtheta, a vector (n,) in ``parameter_keys`` order.
 
     Centered: (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), with an error of order eps^2.
-    One-sided (``centred=False``): (J(theta + eps e_i) - J(theta)) / eps, error of order eps.
+    One-sided (``centered=False``): (J(theta + eps e_i) - J(theta)) / eps, error of order eps.
     """
     theta = parameters_to_vector(parameters)
 
     def J(vector):
         return model_cost(vector_to_parameters(vector, parameters), X, Y)
 
-    J_theta = None if centred else J(theta)
+    J_theta = None if centered else J(theta)
     approx = np.empty_like(theta)
     for i in range(theta.size):
         step = np.zeros_like(theta)
         step[i] = epsilon
-        if centred:
+        if centered:
             approx[i] = (J(theta + step) - J(theta - step)) / (2 * epsilon)
         else:
             approx[i] = (J(theta + step) - J_theta) / epsilon

@@ -201,7 +201,7 @@ def text(table):
     return "\n".join(out)
 
 
-COLOURS = {"done": "#1a7f37", "failing": "#cf222e", "not yet": "#6e7781"}
+COLORS = {"done": "#1a7f37", "failing": "#cf222e", "not yet": "#6e7781"}
 
 
 def html_table(table):
@@ -210,7 +210,7 @@ def html_table(table):
     for _, title, lines in table:
         done = sum(state == "done" for _, state, _ in lines)
         body = "".join(
-            f"<tr><td style='color:{COLOURS[state]};font-weight:600;text-align:left'>{state}</td>"
+            f"<tr><td style='color:{COLORS[state]};font-weight:600;text-align:left'>{state}</td>"
             f"<td style='text-align:left'><code>{html.escape(exercise)}</code></td>"
             f"<td style='text-align:left'>{html.escape(reason)}</td></tr>"
             for exercise, state, reason in lines

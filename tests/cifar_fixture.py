@@ -1,6 +1,6 @@
 """A small fake CIFAR-10 in the official "python version" format, for tests.
 
-The images are a little learnable: each class has its own mean colour and a
+The images are a little learnable: each class has its own mean color and a
 brighter top or bottom half, plus noise, so a small network beats chance.
 """
 

@@ -562,14 +562,14 @@ def test_a_member_larger_than_a_batch_is_refused(tmp_path, batches, monkeypatch)
 # --- pictures of CIFAR images --------------------------------------------------------------
 
 
-def test_image_of_puts_channels_last_and_rescales_standardised_values():
+def test_image_of_puts_channels_last_and_rescales_standardized_values():
     column = np.concatenate([np.full(1024, 0.1), np.full(1024, 0.5), np.linspace(0, 1, 1024)])
     image = image_of(column)
     assert image.shape == (32, 32, 3)
     np.testing.assert_allclose(image[..., 0], 0.1)
     np.testing.assert_allclose(image[0, :, 2], np.linspace(0, 1, 1024)[:32])
-    standardised = image_of(4 * column - 2)
-    assert standardised.min() == 0 and standardised.max() == 1
+    standardized = image_of(4 * column - 2)
+    assert standardized.min() == 0 and standardized.max() == 1
 
 
 def test_image_plots_draw_every_image(batches):

@@ -209,7 +209,7 @@ def _plus_not_copied(theta, i, epsilon, J):
     return J(theta_plus), J(theta_minus)
 
 
-def _centred_at(step):
+def _centered_at(step):
     """Nudges theta by +-step(theta, i, epsilon), on copies."""
 
     def nudge(theta, i, epsilon, J):
@@ -224,7 +224,7 @@ def _basis(theta, index, epsilon):
     return step
 
 
-_one_at_a_time = _centred_at(lambda theta, i, epsilon: _basis(theta, i, epsilon))
+_one_at_a_time = _centered_at(lambda theta, i, epsilon: _basis(theta, i, epsilon))
 
 
 def _not_restoring(parameters, grads, X, Y, epsilon=1e-7):
@@ -257,8 +257,8 @@ GRADIENT_CHECK_MISTAKES = [
     (_loop(_plus_not_copied), "half the gradient", "same array", "np.copy"),
     (_loop(_minus_not_copied), "nudges accumulate", "np.copy"),
     (_loop(_no_copy_both_first), "0 everywhere", "same array", "np.copy"),
-    (_loop(_centred_at(lambda theta, i, epsilon: _basis(theta, 0, epsilon))), "along θ[0]"),
-    (_loop(_centred_at(lambda theta, i, epsilon: epsilon)), "all of θ at once"),
+    (_loop(_centered_at(lambda theta, i, epsilon: _basis(theta, 0, epsilon))), "along θ[0]"),
+    (_loop(_centered_at(lambda theta, i, epsilon: epsilon)), "all of θ at once"),
     (_loop(_one_at_a_time, "norm of the sum"), "more than 1", "np.linalg.norm(grad) + "),
     (_not_restoring, "left `parameters` changed"),
     (lambda *args: None, "None"),

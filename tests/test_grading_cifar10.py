@@ -102,7 +102,7 @@ def float64_result(X_train, X):
     ("candidate", "words"),
     [
         (own_statistics, ["statistics of X itself"]),
-        (returns_train, ["returned X_train standardised"]),
+        (returns_train, ["returned X_train standardized"]),
         (interleaved, ["not every third row"]),
         (per_pixel, ["per pixel"]),
         (global_stats, ["for all three channels together"]),

@@ -178,7 +178,7 @@ def softmax_in_place(Z):
 @pytest.mark.parametrize(
     ("candidate", "words"),
     [
-        (softmax_rows, ("normalises the rows", "axis=0")),
+        (softmax_rows, ("normalizes the rows", "axis=0")),
         (lambda Z: np.exp(Z) / np.exp(Z).sum(), ("whole array",)),
         (lambda Z: np.exp(Z - Z.max(axis=0)), ("do not sum to 1",)),
         (
@@ -191,7 +191,7 @@ def softmax_in_place(Z):
             ("maximum, that of the whole array", "0 / 0 = NaN", "Z.max(axis=0, keepdims=True)"),
         ),
         (softmax_global_max, ("maximum, that of the whole array", "0 / 0 = NaN")),
-        (softmax_sums_rows, ("normalises the rows", "each COLUMN", "axis=0")),
+        (softmax_sums_rows, ("normalizes the rows", "each COLUMN", "axis=0")),
         (softmax_row_max, ("each row's maximum (axis=1)", "Z.max(axis=0, keepdims=True)")),
         (softmax_in_place, ("changed its argument `Z` in place",)),
     ],

@@ -419,7 +419,7 @@ def test_plot_activation_functions_draws_each_function_and_its_slope():
     plt.close("all")
 
 
-def test_plot_probability_map_colours_the_plane_by_the_output():
+def test_plot_probability_map_colors_the_plane_by_the_output():
     X, Y = load_planar(m=40)
     ax = plot_probability_map(lambda P: ref.sigmoid(P[:1]), X, Y, resolution=30)
     values = np.asarray(ax.collections[0].get_array())

@@ -1,5 +1,5 @@
 """Lesson 07: the reference models and L2 helpers, and the checks of predict, the two models
-and L2 regularisation."""
+and L2 regularization."""
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ def small_network(seed=0, dims=(3, 4, 2, 1), m=7):
     return X, Y, parameters
 
 
-def test_regularised_cost_by_hand():
+def test_regularized_cost_by_hand():
     parameters = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[5.0]])}
     AL, Y = np.array([[0.8, 0.4]]), np.array([[1, 0]])
     cross_entropy = -(np.log(0.8) + np.log(0.6)) / 2
@@ -33,7 +33,7 @@ def test_regularised_cost_by_hand():
     )
 
 
-def test_regularised_backward_matches_numerical_gradient():
+def test_regularized_backward_matches_numerical_gradient():
     X, Y, parameters = small_network()
     lambd, epsilon = 0.7, 1e-6
 
@@ -55,7 +55,7 @@ def test_regularised_backward_matches_numerical_gradient():
         np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
 
 
-def test_regularised_backward_keeps_caches_and_float32():
+def test_regularized_backward_keeps_caches_and_float32():
     X, Y, parameters = small_network()
     parameters = {k: P.astype(np.float32) for k, P in parameters.items()}
     AL, caches = ref.L_model_forward(X.astype(np.float32), parameters)
@@ -329,7 +329,7 @@ def test_model_mistakes(flags, words):
 @pytest.mark.parametrize(
     ("flags", "words"),
     [
-        (dict(reinit=True), ["initialise once"]),
+        (dict(reinit=True), ["initialize once"]),
         (dict(sign=-1), ["cost goes up", "sign"]),
         (dict(dA_over_m=True), ["m times too small", "do not divide dA2 by m"]),
         (dict(deep=True), ["starts from initialize_parameters(n_x, n_h, n_y, rng)"]),
@@ -385,7 +385,7 @@ def test_model_nan_costs():
     fails_with("L_layer_model", nan_costs, "NaN")
 
 
-# --- L2 regularisation ------------------------------------------------------------------
+# --- L2 regularization ------------------------------------------------------------------
 
 
 def l2_cost_loop(AL, Y, parameters, lambd):
@@ -426,7 +426,7 @@ def l2_cost_not_squared(AL, Y, parameters, lambd):
     "candidate",
     [ref.compute_cost_with_regularization, l2_cost_loop, l2_cost_einsum, l2_cost_variant()],
 )
-def test_regularised_cost_accepts_correct_answers(candidate):
+def test_regularized_cost_accepts_correct_answers(candidate):
     passes("compute_cost_with_regularization", candidate)
 
 
@@ -449,7 +449,7 @@ def test_regularised_cost_accepts_correct_answers(candidate):
         (lambda AL, Y, p, lambd: None, ["None"]),
     ],
 )
-def test_regularised_cost_names_mistakes(candidate, words):
+def test_regularized_cost_names_mistakes(candidate, words):
     fails_with("compute_cost_with_regularization", candidate, *words)
 
 
@@ -480,7 +480,7 @@ def l2_backward_variant(factor=1.0, biases=False, drop_dA=False, in_place=False)
         l2_backward_variant(drop_dA=True),
     ],
 )
-def test_regularised_backward_accepts_correct_answers(candidate):
+def test_regularized_backward_accepts_correct_answers(candidate):
     passes("L_model_backward_with_regularization", candidate)
 
 
@@ -491,17 +491,17 @@ def test_regularised_backward_accepts_correct_answers(candidate):
         (l2_backward_variant(factor=0.5), ["half what it should be"]),
         (l2_backward_variant(factor=2), ["twice too big"]),
         (l2_backward_variant(factor=-1), ["wrong sign"]),
-        (l2_backward_variant(biases=True), ["biases are not regularised"]),
+        (l2_backward_variant(biases=True), ["biases are not regularized"]),
         (l2_backward_variant(in_place=True), ["changed its argument `caches`"]),
         (lambda AL, Y, caches, lambd: [], ["dict"]),
         (lambda AL, Y, caches, lambd: {"dW1": 0}, ["missing keys"]),
     ],
 )
-def test_regularised_backward_names_mistakes(candidate, words):
+def test_regularized_backward_names_mistakes(candidate, words):
     fails_with("L_model_backward_with_regularization", candidate, *words)
 
 
-def test_regularised_backward_without_m():
+def test_regularized_backward_without_m():
     def no_m(AL, Y, caches, lambd):
         grads = ref.L_model_backward(AL, Y, caches)
         for l, ((_, W, _), _) in enumerate(caches, start=1):

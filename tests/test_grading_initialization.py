@@ -1,4 +1,4 @@
-"""The checks of lesson 02 accept correct initialisations and name the typical mistakes."""
+"""The checks of lesson 02 accept correct initializations and name the typical mistakes."""
 
 import numpy as np
 import pytest

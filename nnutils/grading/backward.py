@@ -325,7 +325,7 @@ def _grads_mistakes(AL, Y, caches, expected):
 
 
 def _expect_grad_keys(got, L, case):
-    """Recognise shifted, 0-based and missing-layer keys, then require exactly the right ones."""
+    """Recognize shifted, 0-based and missing-layer keys, then require exactly the right ones."""
     expected = [key for l in range(L, 0, -1) for key in (f"dW{l}", f"db{l}", f"dA{l - 1}")]
     if isinstance(got, dict):
         layers = {key[2:] for key in got if key[:2] in ("dW", "db")}
@@ -476,13 +476,13 @@ def _wrong_approximations(parameters, X, Y, epsilon):
     step_0 = np.zeros_like(theta)
     step_0[0] = epsilon
     approx = numerical_gradient(parameters, X, Y, epsilon)
-    one_sided = numerical_gradient(parameters, X, Y, epsilon, centred=False)
+    one_sided = numerical_gradient(parameters, X, Y, epsilon, centered=False)
     slope_0 = (J(theta + step_0) - J(theta - step_0)) / (2 * epsilon)
     slope_all = (J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon)
     copy_theta = "copy θ for each nudge: theta_plus = np.copy(theta), theta_minus = np.copy(theta)."
     return [
         (
-            "your difference matches one-sided differences (J(θ+ε) - J(θ)) / ε: use centred "
+            "your difference matches one-sided differences (J(θ+ε) - J(θ)) / ε: use centered "
             "ones, (J(θ+ε) - J(θ-ε)) / (2ε), whose error shrinks like ε² instead of ε.",
             one_sided,
         ),

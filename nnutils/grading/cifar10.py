@@ -29,7 +29,7 @@ def _channel_stats(X, blocks):
 
 
 def _with_sample_std(X_train, X):
-    """Standardisation with the sample standard deviation (ddof=1) of each channel."""
+    """Standardization with the sample standard deviation (ddof=1) of each channel."""
     P = X_train.shape[0] // 3
     mean, std = _channel_stats(X_train, [np.arange(c * P, (c + 1) * P) for c in range(3)])
     n = P * X_train.shape[1]
@@ -70,7 +70,7 @@ def standardize_mistakes(X_train, X):
             (X - own_mean) / own_std,
         ),
         (
-            "you returned X_train standardised: return X, standardised with X_train's statistics.",
+            "you returned X_train standardized: return X, standardized with X_train's statistics.",
             (X_train - mean) / std,
         ),
         (
@@ -80,7 +80,7 @@ def standardize_mistakes(X_train, X):
         ),
         (
             "you used one mean and standard deviation per pixel (over axis=1); this exercise asks "
-            "for one per colour channel, shared by the channel's P pixels.",
+            "for one per color channel, shared by the channel's P pixels.",
             (X - pixel_mean) / pixel_std,
         ),
         (

@@ -128,12 +128,12 @@ def binary_mistakes(AL, Y):
         ("the cost is negative and m times too large: J = -(1/m) Σ [...].", -J * m),
         (
             "only the y·log(a) term is there: add (1 - y)·log(1 - a), which the examples "
-            "labelled 0 pay.",
+            "labeled 0 pay.",
             -pos.sum() / m,
         ),
         (
             "only the (1 - y)·log(1 - a) term is there: add y·log(a), which the examples "
-            "labelled 1 pay.",
+            "labeled 1 pay.",
             -neg.sum() / m,
         ),
         (
@@ -203,7 +203,7 @@ def describe_scores(Z):
 
 
 ROWS = (
-    "softmax(Z) normalises the rows: the probabilities of each COLUMN (one example; one row "
+    "softmax(Z) normalizes the rows: the probabilities of each COLUMN (one example; one row "
     "per class) must sum to 1, so take the maximum and the sum over axis=0, with keepdims=True."
 )
 ROW_MAX = (
@@ -230,7 +230,7 @@ def softmax_mistakes(Z):
     E = np.exp(Z - Z.max(axis=0, keepdims=True))
     E_all = np.exp(Z - Z.max())
     E_rows = np.exp(Z - Z.max(axis=1, keepdims=True))
-    unnormalised = "the columns do not sum to 1: divide np.exp(...) by its column sums."
+    unnormalized = "the columns do not sum to 1: divide np.exp(...) by its column sums."
     with np.errstate(invalid="ignore"):
         return [
             (ROWS, ref.softmax(Z.T).T),
@@ -238,12 +238,12 @@ def softmax_mistakes(Z):
             (ROW_MAX, E_rows / E_rows.sum(axis=0, keepdims=True)),
             (GLOBAL_MAX, E_all / E_all.sum(axis=0, keepdims=True)),
             (
-                "softmax divided by the sum over the whole array: normalise each column on its "
+                "softmax divided by the sum over the whole array: normalize each column on its "
                 "own, with .sum(axis=0, keepdims=True).",
                 E_all / E_all.sum(),
             ),
-            (unnormalised, E),
-            (unnormalised, E_all),
+            (unnormalized, E),
+            (unnormalized, E_all),
         ]
 
 
@@ -326,7 +326,7 @@ def categorical_predictions(rng, C, m, dtype=np.float64):
 
 
 def confident_categorical(rng, C, m):
-    """Softmax outputs with exact 0s (and 1s) in the first columns, labelled correctly."""
+    """Softmax outputs with exact 0s (and 1s) in the first columns, labeled correctly."""
     Z, _ = ref.linear_forward(*random_layer(rng, 3, C, m))
     labels = rng.integers(0, C, size=m)
     confident = np.arange(m) < (m + 1) // 2

@@ -1,4 +1,4 @@
-"""Checks of lesson 07: the full model, predictions and L2 regularisation."""
+"""Checks of lesson 07: the full model, predictions and L2 regularization."""
 
 import numpy as np
 
@@ -11,7 +11,7 @@ DEFAULT_RATE = 0.0075  # the models' default learning_rate
 SIGN_HINT = {"two_layer_model": "; check the sign of dA2 = -(Y / A2 - (1 - Y) / (1 - A2))"}
 
 
-def labelled_network(rng, n_x, hidden, m, dtype=np.float64):
+def labeled_network(rng, n_x, hidden, m, dtype=np.float64):
     """X (n_x, m), parameters with random biases and layer sizes [n_x, *hidden, 1].
 
     Drawn again while Z_L is constant (a dead ReLU layer); the output bias then puts 0 between
@@ -52,7 +52,7 @@ def _predict(candidate, rng):
     """0/1 predictions thresholded at 0.5, shape (1, m)."""
     cases = network_cases(rng)
     for n_x, hidden, m, dtype in cases:
-        X, parameters = labelled_network(rng, n_x, hidden, m, dtype)
+        X, parameters = labeled_network(rng, n_x, hidden, m, dtype)
         case = f"with X{X.shape} {np.dtype(dtype).name} and layers {[n_x, *hidden, 1]}."
         AL, _ = ref.L_model_forward(X, parameters)
         expected = ref.predict(X, parameters)
@@ -221,7 +221,7 @@ def wrong_runs(X, Y, dims, seed, learning_rate, num_iterations, name):
             (initial, [first_cost] * num_iterations),
         ),
         (
-            "every iteration starts again from fresh parameters: initialise once, before the loop.",
+            "every iteration starts again from fresh parameters: initialize once, before the loop.",
             (stepped, [first_cost] * num_iterations),
         ),
         (
@@ -299,7 +299,7 @@ def _expect_reproducible(candidate, name, args, parameters, case):
     if not all(np.array_equal(parameters[k], again[k]) for k in parameters):
         start_name = STARTS[name][1]
         raise Mistake(
-            f"two runs with the same rng gave different parameters: initialise with "
+            f"two runs with the same rng gave different parameters: initialize with "
             f"{start_name}, passing it the `rng` you were given.",
             case,
         )
@@ -339,14 +339,14 @@ def _L_layer_model(candidate, rng):
     return _check_model(candidate, rng, "L_layer_model")
 
 
-# --- L2 regularisation ------------------------------------------------------------------
+# --- L2 regularization ------------------------------------------------------------------
 
 
-def regularised_cases(rng):
+def regularized_cases(rng):
     """(Y, parameters, AL, caches, lambd) from small to large; the last one float32."""
     cases = []
     for n_x, hidden, m, dtype in network_cases(rng):
-        X, parameters = labelled_network(rng, n_x, hidden, m, dtype)
+        X, parameters = labeled_network(rng, n_x, hidden, m, dtype)
         AL, caches = ref.L_model_forward(X, parameters)
         Y = (rng.random((1, m)) < AL).astype(dtype)
         lambd = float(np.round(rng.uniform(0.1, 3), 2))
@@ -366,7 +366,7 @@ def _sum_of(parameters, prefix, transform=np.square):
 @exercise("compute_cost_with_regularization")
 def _compute_cost_with_regularization(candidate, rng):
     """Cross-entropy plus (lambda / 2m) times the squared weights."""
-    cases = regularised_cases(rng)
+    cases = regularized_cases(rng)
     for Y, parameters, AL, _, lambd in cases:
         m = Y.shape[1]
         case = f"with AL{AL.shape} {AL.dtype}, {len(parameters) // 2} layers, lambd={lambd}."
@@ -389,7 +389,7 @@ def _compute_cost_with_regularization(candidate, rng):
                 cross_entropy + lambd / 2 * squares,
             ),
             (
-                "the L2 term was subtracted: regularisation adds lambd / (2 m) * sum ||W||^2.",
+                "the L2 term was subtracted: regularization adds lambd / (2 m) * sum ||W||^2.",
                 cross_entropy - lambd / (2 * m) * squares,
             ),
             (
@@ -422,7 +422,7 @@ def _compute_cost_with_regularization(candidate, rng):
 @exercise("L_model_backward_with_regularization")
 def _L_model_backward_with_regularization(candidate, rng):
     """grads with the L2 term (lambda / m) W added to every dW."""
-    cases = regularised_cases(rng)
+    cases = regularized_cases(rng)
     for Y, parameters, AL, caches, lambd in cases:
         m, L = Y.shape[1], len(caches)
         case = f"with AL{AL.shape} {AL.dtype}, {L} layers, lambd={lambd}."
@@ -460,7 +460,7 @@ def _L_model_backward_with_regularization(candidate, rng):
             expect_array(got[f"dW{l}"], expected[f"dW{l}"], f"dW{l}", mistakes, case)
             mistakes = [
                 (
-                    f"db{l} should not change: biases are not regularised.",
+                    f"db{l} should not change: biases are not regularized.",
                     plain[f"db{l}"] + lambd / m * b,
                 )
             ]

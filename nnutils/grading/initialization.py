@@ -90,7 +90,7 @@ def _expect_parameters(parameters, name, keys, case):
     expect_keys(parameters, keys, "the returned dict", case)
 
 
-def _expect_centred(weights, scale_hint):
+def _expect_centered(weights, scale_hint):
     """The weights of all cases together must have both signs, as standard normal draws do.
 
     Hundreds of normal draws all of one sign have a chance below 2^-400.
@@ -100,7 +100,7 @@ def _expect_centred(weights, scale_hint):
         if same.all():
             raise Mistake(
                 f"all {W.size} weights drawn in these cases are {sign} or zero: they do not come "
-                "from a standard normal distribution, which is centred on 0 (rng.random, for "
+                "from a standard normal distribution, which is centered on 0 (rng.random, for "
                 "instance, draws from [0, 1)). Draw them with rng.standard_normal(shape) "
                 f"{scale_hint}.",
             )
@@ -144,7 +144,7 @@ def _initialize_parameters(candidate, rng):
         _expect_bias(parameters["b2"], n_y, "b2", case)
         _expect_uses_rng(candidate, "initialize_parameters", (n_x, n_h, n_y), case)
         weights += [parameters["W1"], parameters["W2"]]
-    _expect_centred(weights, hint)
+    _expect_centered(weights, hint)
     return len(sizes), _small_scale_notes(parameters["W1"])
 
 
@@ -241,7 +241,7 @@ def _initialize_parameters_deep(candidate, rng):
     # sqrt(2 / n), the layer's own size, is told from He's sqrt(2 / n_prev), and unscaled
     # weights are too large.
     dims_list.append([int(rng.integers(100, 150)), int(rng.integers(25, 40)), 7, 1])
-    hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialisation)"
+    hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialization)"
     weights = []
     for dims in dims_list:
         case = f"with layer_dims={dims}."
@@ -259,5 +259,5 @@ def _initialize_parameters_deep(candidate, rng):
             weights.append(W)
         _expect_fresh_draws(parameters, L, case)
         _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
-    _expect_centred(weights, hint)
+    _expect_centered(weights, hint)
     return len(dims_list), _he_scale_notes(parameters["W1"], dims[0])

@@ -6,7 +6,6 @@ import pytest
 from matplotlib.colors import to_hex
 
 from nnutils import reference as ref
-from nnutils.check_backward import random_network
 from nnutils.checks import run_check
 from nnutils.gradcheck import (
     gradient_check,
@@ -20,6 +19,7 @@ from nnutils.gradcheck import (
     vector_to_parameters,
     verdict,
 )
+from nnutils.grading.cases import random_network
 from nnutils.plot import plot_gradient_check
 
 SEEDS = (0, 1, 2)

@@ -4,17 +4,10 @@ import copy
 
 import numpy as np
 
-from . import reference as ref
-from .checks import (
-    Mistake,
-    call,
-    case_dtype,
-    close,
-    exercise,
-    expect_array,
-    expect_keys,
-    expect_tuple,
-)
+from .. import reference as ref
+from .api import exercise
+from .cases import case_dtype, parameter_keys, random_parameters
+from .expect import Mistake, call, close, expect_array, expect_keys, expect_tuple, named_mistake
 
 # --- cases ------------------------------------------------------------------------------
 
@@ -33,10 +26,7 @@ def network_case(rng, dims, dtype=np.float64):
 
     The biases are made non-zero, as they are after some training. Returns (parameters, grads).
     """
-    parameters = ref.initialize_parameters_deep(dims, rng, dtype)
-    for key in parameters:
-        if key.startswith("b"):
-            parameters[key] = (0.1 * rng.standard_normal(parameters[key].shape)).astype(dtype)
+    parameters = random_parameters(rng, dims, bias_scale=0.1, dtype=dtype)
     m = int(rng.integers(3, 20))
     X = rng.standard_normal((dims[0], m)).astype(dtype)
     Y = rng.integers(0, 2, size=(1, m))
@@ -85,7 +75,7 @@ def call_update(candidate, name, *args, may_change=()):
 def unchanged_sentence(unchanged, L):
     """Name the parameters that kept their old value, and the likely cause."""
     layers = {int(key[1:]) for key in unchanged}
-    if set(unchanged) == {f"{p}{l}" for p in "Wb" for l in range(1, L + 1)}:
+    if set(unchanged) == set(parameter_keys(L)):
         return (
             "the parameters came back unchanged: every W and b must take a step "
             "(does the loop run over l = 1 .. L, i.e. range(1, L + 1)?)."
@@ -124,14 +114,10 @@ def expect_moments(got, expected, old, what, mistakes, case):
     """Moments ``what`` (v or s) keyed dW1, db1, ...; ``mistakes`` as in expect_parameters."""
     keys = list(expected)
     expect_keys(got, keys, f"the returned {what}", case)
-    for sentence, wrong in [
-        (f"the returned {what} is the old one: return the updated {what}.", old),
-        *mistakes,
-    ]:
-        if any(not close(expected[k], wrong[k]) for k in keys) and all(
-            close(got[k], wrong[k]) for k in keys
-        ):
-            raise Mistake(sentence, case)
+    stale = (f"the returned {what} is the old one: return the updated {what}.", old)
+    sentence = named_mistake(got, expected, [stale, *mistakes])
+    if sentence:
+        raise Mistake(sentence, case)
     for key in keys:
         expect_array(got[key], expected[key], f"{what}[{key!r}]", case=case)
 
@@ -140,10 +126,7 @@ def reject_whole(got, expected, wrong, sentence, case, others=()):
     """Raise ``sentence`` when every entry of the dict ``got`` matches the dict ``wrong``,
     unless ``expected`` or one of the ``others`` (other mistakes) matches ``wrong`` too."""
 
-    def matches(a, b):
-        return isinstance(a, dict) and all(close(a.get(k), b[k]) for k in expected)
-
-    if matches(got, wrong) and not any(matches(other, wrong) for other in [expected, *others]):
+    if close(got, wrong) and not any(close(other, wrong) for other in [expected, *others]):
         raise Mistake(sentence, case)
 
 
@@ -162,6 +145,7 @@ def moving_average(old, new, beta):
 
 @exercise("update_parameters")
 def _update_parameters(candidate, rng):
+    """One gradient-descent step on every W and b, inputs left unchanged."""
     dims_list = network_dims(rng)
     for index, dims in enumerate(dims_list):
         dtype = case_dtype(index, len(dims_list))
@@ -329,6 +313,7 @@ def expect_uses_rng(candidate, X, Y, size, seed, case):
 
 @exercise("random_mini_batches")
 def _random_mini_batches(candidate, rng):
+    """Shuffled mini-batches of X and Y that keep examples paired, from the generator."""
     cases = [(2, 1, 10, 4), (3, 1, 12, 4), (2, 2, 5, 64)]
     cases += [
         (int(rng.integers(1, 6)), 1, int(rng.integers(40, 200)), int(rng.choice([8, 16, 32])))
@@ -375,6 +360,7 @@ def zero_moments_check(candidate, name, rng, count):
 
 @exercise("initialize_velocity")
 def _initialize_velocity(candidate, rng):
+    """Zero velocities with the gradients' keys and shapes."""
     count = 4
     for case, v, parameters in zero_moments_check(candidate, "initialize_velocity", rng, count):
         expect_zero_moments(v, parameters, "v", case)
@@ -389,6 +375,7 @@ OLD_VELOCITY = (
 
 @exercise("update_parameters_with_momentum")
 def _update_parameters_with_momentum(candidate, rng):
+    """One momentum step: the new velocity, then the parameters."""
     dims_list = network_dims(rng)
     for index, dims in enumerate(dims_list):
         dtype = case_dtype(index, len(dims_list))
@@ -435,6 +422,7 @@ def _update_parameters_with_momentum(candidate, rng):
 
 @exercise("initialize_adam")
 def _initialize_adam(candidate, rng):
+    """Zero first and second moments with the gradients' keys and shapes."""
     count = 4
     for case, out, parameters in zero_moments_check(candidate, "initialize_adam", rng, count):
         v, s = expect_tuple(out, 2, "the result", "v, s", case)
@@ -543,6 +531,7 @@ HYPER_PARAMETERS = (
 
 @exercise("update_parameters_with_adam")
 def _update_parameters_with_adam(candidate, rng):
+    """One Adam step with bias correction, over several t and settings."""
     dims_list = network_dims(rng, 5)
     for index, dims in enumerate(dims_list):
         dtype = case_dtype(index, len(dims_list))

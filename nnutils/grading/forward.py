@@ -2,23 +2,10 @@
 
 import numpy as np
 
-from . import reference as ref
-from .checks import Mistake, call, case_dtype, close, exercise, expect_array, expect_tuple
-
-
-def layer_sizes(rng, count=4):
-    """(n_prev, n, m) triples from tiny to moderate, the first ones fixed and small."""
-    sizes = [(1, 1, 1), (3, 2, 4)]
-    sizes += [tuple(int(k) for k in rng.integers(2, 12, size=3)) for _ in range(count - 2)]
-    return sizes
-
-
-def random_layer(rng, n_prev, n, m, dtype=np.float64):
-    """A_prev (n_prev, m), W (n, n_prev), b (n, 1) with standard normal entries."""
-    A_prev = rng.standard_normal((n_prev, m)).astype(dtype)
-    W = rng.standard_normal((n, n_prev)).astype(dtype)
-    b = rng.standard_normal((n, 1)).astype(dtype)
-    return A_prev, W, b
+from .. import reference as ref
+from .api import exercise
+from .cases import case_dtype, layer_sizes, random_layer, random_parameters
+from .expect import Mistake, call, close, expect_array, expect_tuple
 
 
 def expect_linear_cache(got, A_prev, W, b, what, case):
@@ -40,6 +27,7 @@ MATRIX_PRODUCT = "Z = W @ A + b: a matrix product of W (n, n_prev) with A (n_pre
 
 @exercise("linear_forward")
 def _linear_forward(candidate, rng):
+    """Z = W A + b and the cache (A_prev, W, b), square layers included."""
     sizes = layer_sizes(rng)
     for index, (n_prev, n, m) in enumerate(sizes):
         dtype = case_dtype(index, len(sizes))
@@ -130,6 +118,7 @@ def call_elementwise(candidate, name, Z, *args):
 
 @exercise("sigmoid")
 def _sigmoid(candidate, rng):
+    """1 / (1 + e^-Z) elementwise, with exact zeros and |Z| up to 1000."""
     Zs = activation_inputs(rng)
     for Z in Zs:
         case = describe_Z(Z)
@@ -156,6 +145,7 @@ def _sigmoid(candidate, rng):
 
 @exercise("relu")
 def _relu(candidate, rng):
+    """max(0, Z) elementwise, with exact zeros and |Z| up to 1000."""
     Zs = activation_inputs(rng)
     for Z in Zs:
         case = describe_Z(Z)
@@ -195,6 +185,7 @@ def leaky_mistakes(Z, name):
 
 @exercise("leaky_relu")
 def _leaky_relu(candidate, rng):
+    """Z where Z > 0, else alpha * Z, for the default and given alphas."""
     Zs = activation_inputs(rng)
     alphas = [None, 0.1, None, 0.2, 0.05, float(rng.uniform(0.02, 0.3))]
     for Z, alpha in zip(Zs, alphas, strict=True):
@@ -272,6 +263,7 @@ def mixed_layer(rng, n_prev, n, m, dtype):
 
 @exercise("linear_activation_forward")
 def _linear_activation_forward(candidate, rng):
+    """A = g(W A_prev + b) and the cache ((A_prev, W, b), Z), for both activations."""
     sizes = [(1, 1, 3), *layer_sizes(rng, count=3)[1:]]
     sizes.append(tuple(int(k) for k in rng.integers(4, 16, size=3)))
     count = 0
@@ -302,22 +294,11 @@ def _linear_activation_forward(candidate, rng):
     return count
 
 
-def random_parameters(rng, layer_dims, dtype=np.float64):
-    """W{l} with standard deviation sqrt(2 / n_{l-1}) and nonzero b{l}: activations of order 1."""
-    parameters = {}
-    for l in range(1, len(layer_dims)):
-        n, n_prev = layer_dims[l], layer_dims[l - 1]
-        W = rng.standard_normal((n, n_prev)) * np.sqrt(2.0 / n_prev)
-        parameters[f"W{l}"] = W.astype(dtype)
-        parameters[f"b{l}"] = (rng.standard_normal((n, 1)) * 0.5).astype(dtype)
-    return parameters
-
-
 def mixed_network(rng, layer_dims, m, dtype):
     """X (n_x, m >= 2) and parameters whose output Z{L} has both signs (relu(ZL) differs from ZL)."""
     while True:
         X = rng.standard_normal((layer_dims[0], m)).astype(dtype)
-        parameters = random_parameters(rng, layer_dims, dtype)
+        parameters = random_parameters(rng, layer_dims, dtype=dtype)
         _, caches = ref.L_model_forward(X, parameters)
         ZL = caches[-1].activation_cache
         if ZL.min() < 0 < ZL.max():
@@ -443,6 +424,7 @@ def input_mistakes(l, X, caches):
 
 @exercise("L_model_forward")
 def _L_model_forward(candidate, rng):
+    """AL and one cache per layer (ReLU hidden layers, sigmoid output), from 1 to 4 layers."""
     networks = network_dims(rng)
     for index, dims in enumerate(networks):
         dtype = case_dtype(index, len(networks))

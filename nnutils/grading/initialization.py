@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from .checks import Mistake, call, exercise, expect_keys, shape_sentence
+from .api import exercise
+from .cases import parameter_keys
+from .expect import Mistake, call, expect_keys, shape_sentence
 
 # A weight scale within 25% of the lesson's (0.01, or He's sqrt(2 / n_prev)) gets no note.
 SCALE_TOLERANCE = 0.25
@@ -133,6 +135,7 @@ def _expect_uses_rng(candidate, name, args, case):
 
 @exercise("initialize_parameters")
 def _initialize_parameters(candidate, rng):
+    """Shapes, small random weights from the given generator, zero biases."""
     sizes = [(2, 4, 1), (3, 1, 1)]
     sizes += [tuple(int(n) for n in rng.integers(1, 9, size=3)) for _ in range(2)]
     sizes.append((int(rng.integers(40, 80)), int(rng.integers(10, 30)), 1))
@@ -166,7 +169,7 @@ def _small_scale_notes(W1):
 
 def _expect_layer_keys(parameters, L, case):
     """Keys W1, b1, ..., WL, bL, with a diagnosis for a layer too few or numbering from 0."""
-    keys = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+    keys = parameter_keys(L)
     if isinstance(parameters, dict) and set(parameters) == set(keys[:-2]):
         raise Mistake(
             f"the last layer is missing (no W{L}, b{L}): with L = len(layer_dims) - 1 layers, "
@@ -227,6 +230,7 @@ def _he_scale_notes(W, n_prev, n):
 
 @exercise("initialize_parameters_deep")
 def _initialize_parameters_deep(candidate, rng):
+    """One W and b per layer, He-scaled weights, fresh draws for each layer."""
     dims_list = [[2, 4, 1], [3, 4, 4, 4, 1]]  # W2 and W3 of one shape: fresh draws for each?
     dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
     # The first layer of the last case has 2.5 to 6 times more inputs than units, so that the

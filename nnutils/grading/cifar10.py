@@ -4,8 +4,10 @@ import re
 
 import numpy as np
 
-from . import reference as ref
-from .checks import Mistake, NotWritten, call, case_dtype, exercise, expect_array, show
+from .. import reference as ref
+from .api import exercise
+from .cases import case_dtype, random_parameters
+from .expect import Mistake, NotWritten, call, expect_array, show
 
 # --- standardize -------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ HARD_CODED = re.compile(r"\b(1024|3072|32)\b")  # CIFAR-10 sizes in a hard-coded
 
 @exercise("standardize")
 def _standardize(candidate, rng):
+    """Per-channel statistics from the training images only, applied to any images."""
     sizes = [(2, 1, 2), (4, 3, 5), (int(rng.integers(5, 20)), int(rng.integers(2, 9)), 16)]
     sizes.append((int(rng.integers(20, 60)), int(rng.integers(5, 20)), 1024))
     for index, (m, k, P) in enumerate(sizes):
@@ -146,22 +149,15 @@ def _standardize(candidate, rng):
 # --- predict_classes ---------------------------------------------------------------------
 
 
-def random_network(rng, dims, dtype):
-    """Parameters of an L-layer network with He weights and random biases."""
-    parameters = ref.initialize_parameters_deep(dims, rng, dtype=dtype)
-    for l in range(1, len(dims)):
-        parameters[f"b{l}"] = rng.standard_normal((dims[l], 1)).astype(dtype)
-    return parameters
-
-
 @exercise("predict_classes")
 def _predict_classes(candidate, rng):
+    """The arg max of the network's output per example, as a (1, m) array."""
     dims_list = [[2, 3], [3, 4, 2], [5, 6, 4, int(rng.integers(3, 8))]]
     dims_list.append([int(rng.integers(20, 60)), int(rng.integers(10, 30)), 10])
     for index, dims in enumerate(dims_list):
         dtype = case_dtype(index, len(dims_list))
         m = 2 if index == 0 else int(rng.integers(5, 40))
-        parameters = random_network(rng, dims, dtype)
+        parameters = random_parameters(rng, dims, bias_scale=1.0, dtype=dtype)
         X = rng.standard_normal((dims[0], m)).astype(dtype)
         case = f"with X{X.shape}, {np.dtype(dtype).name}, and layer_dims={dims}."
         got = call(candidate, "predict_classes", X, parameters)
@@ -244,6 +240,7 @@ def call_confusion_matrix(candidate, y_true, y_pred, C):
 
 @exercise("confusion_matrix")
 def _confusion_matrix(candidate, rng):
+    """Counts C[true, predicted] for every pair of classes."""
     sizes = [(2, 4), (2, 6), (3, 20), (int(rng.integers(4, 8)), int(rng.integers(30, 60)))]
     sizes.append((10, int(rng.integers(200, 400))))
     for index, (C, m) in enumerate(sizes):

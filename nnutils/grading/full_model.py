@@ -2,23 +2,16 @@
 
 import numpy as np
 
-from . import reference as ref
-from .checks import (
-    Mistake,
-    call,
-    close,
-    exercise,
-    expect_array,
-    expect_float,
-    expect_keys,
-    expect_tuple,
-)
+from .. import reference as ref
+from .api import exercise
+from .cases import parameter_keys, random_parameters
+from .expect import Mistake, call, close, expect_array, expect_float, expect_keys, expect_tuple
 
 DEFAULT_RATE = 0.0075  # the models' default learning_rate
 SIGN_HINT = {"two_layer_model": "; check the sign of dA2 = -(Y / A2 - (1 - Y) / (1 - A2))"}
 
 
-def random_network(rng, n_x, hidden, m, dtype=np.float64):
+def labelled_network(rng, n_x, hidden, m, dtype=np.float64):
     """X (n_x, m), parameters with random biases and layer sizes [n_x, *hidden, 1].
 
     Drawn again while Z_L is constant (a dead ReLU layer); the output bias then puts 0 between
@@ -27,9 +20,7 @@ def random_network(rng, n_x, hidden, m, dtype=np.float64):
     dims = [n_x, *hidden, 1]
     L = len(dims) - 1
     for _ in range(100):
-        parameters = ref.initialize_parameters_deep(dims, rng)
-        for l in range(1, L + 1):
-            parameters[f"b{l}"] = 0.5 * rng.standard_normal((dims[l], 1))
+        parameters = random_parameters(rng, dims, bias_scale=0.5)
         X = rng.standard_normal((n_x, m))
         values = np.unique(ref.L_model_forward(X, parameters)[1][-1][1])
         if len(values) > 1:
@@ -58,9 +49,10 @@ def _flip_output(parameters):
 
 @exercise("predict")
 def _predict(candidate, rng):
+    """0/1 predictions thresholded at 0.5, shape (1, m)."""
     cases = network_cases(rng)
     for n_x, hidden, m, dtype in cases:
-        X, parameters = random_network(rng, n_x, hidden, m, dtype)
+        X, parameters = labelled_network(rng, n_x, hidden, m, dtype)
         case = f"with X{X.shape} {np.dtype(dtype).name} and layers {[n_x, *hidden, 1]}."
         AL, _ = ref.L_model_forward(X, parameters)
         expected = ref.predict(X, parameters)
@@ -261,7 +253,7 @@ def _check_model(candidate, rng, name):
                 f"{name} returned (costs, parameters): return (parameters, costs), in that order.",
                 case,
             )
-        keys = [f"{p}{l}" for l in range(1, len(dims)) for p in "Wb"]
+        keys = parameter_keys(len(dims) - 1)
         expect_keys(parameters, keys, "the returned parameters dict", case)
         if index == 0:
             _expect_reproducible(candidate, name, args, parameters, case)
@@ -314,11 +306,13 @@ def _expect_cost_list(costs, num_iterations, case):
 
 @exercise("two_layer_model")
 def _two_layer_model(candidate, rng):
+    """The trained parameters and costs of the 2-layer model, against the reference's run."""
     return _check_model(candidate, rng, "two_layer_model")
 
 
 @exercise("L_layer_model")
 def _L_layer_model(candidate, rng):
+    """The trained parameters and costs of the L-layer model, against the reference's run."""
     return _check_model(candidate, rng, "L_layer_model")
 
 
@@ -329,7 +323,7 @@ def regularised_cases(rng):
     """(Y, parameters, AL, caches, lambd) from small to large; the last one float32."""
     cases = []
     for n_x, hidden, m, dtype in network_cases(rng):
-        X, parameters = random_network(rng, n_x, hidden, m, dtype)
+        X, parameters = labelled_network(rng, n_x, hidden, m, dtype)
         AL, caches = ref.L_model_forward(X, parameters)
         Y = (rng.random((1, m)) < AL).astype(dtype)
         lambd = float(np.round(rng.uniform(0.1, 3), 2))
@@ -348,6 +342,7 @@ def _sum_of(parameters, prefix, transform=np.square):
 
 @exercise("compute_cost_with_regularization")
 def _compute_cost_with_regularization(candidate, rng):
+    """Cross-entropy plus (lambda / 2m) times the squared weights."""
     cases = regularised_cases(rng)
     for Y, parameters, AL, _, lambd in cases:
         m = Y.shape[1]
@@ -403,6 +398,7 @@ def _compute_cost_with_regularization(candidate, rng):
 
 @exercise("L_model_backward_with_regularization")
 def _L_model_backward_with_regularization(candidate, rng):
+    """grads with the L2 term (lambda / m) W added to every dW."""
     cases = regularised_cases(rng)
     for Y, parameters, AL, caches, lambd in cases:
         m, L = Y.shape[1], len(caches)
@@ -410,7 +406,7 @@ def _L_model_backward_with_regularization(candidate, rng):
         got = call(candidate, "L_model_backward_with_regularization", AL, Y, caches, lambd)
         expected = ref.L_model_backward_with_regularization(AL, Y, caches, lambd)
         plain = ref.L_model_backward(AL, Y, caches)
-        keys = [f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+        keys = parameter_keys(L, prefix="d")
         if not isinstance(got, dict):
             raise Mistake(
                 f"the result should be a dict of gradients, got {type(got).__name__}.", case

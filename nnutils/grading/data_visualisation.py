@@ -6,8 +6,9 @@ which the checkers load themselves (it is deterministic).
 
 import numpy as np
 
-from .checks import Mistake, exercise, expect_array, key_difference
-from .data import load_planar
+from ..data import load_planar
+from .api import exercise
+from .expect import Mistake, expect_array, is_number, key_difference
 
 
 def expect_keywords(values, names, exercise_id):
@@ -18,17 +19,13 @@ def expect_keywords(values, names, exercise_id):
         raise Mistake(f'{difference}: write check("{exercise_id}", {call}).')
 
 
-def _is_integer(value):
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def _as_shape(value, name, source):
     """``value`` as a tuple of ints, or a ``Mistake`` saying a shape is expected."""
     if isinstance(value, np.ndarray):
         raise Mistake(
             f"{name} is an array of shape {value.shape}, not a shape: use {source}.shape."
         )
-    if not isinstance(value, tuple | list) or not all(_is_integer(n) for n in value):
+    if not isinstance(value, tuple | list) or not all(is_number(n, integer=True) for n in value):
         raise Mistake(
             f"{name} should be a shape, a tuple of integers like (rows, columns); "
             f"got {value!r}: use {source}.shape."
@@ -47,6 +44,7 @@ def _expect_shape(value, expected, name, source, mistakes):
 
 @exercise("dataset_shapes")
 def _dataset_shapes(values, rng):
+    """shape_X, shape_Y and m of the lesson's flower data."""
     expect_keywords(values, ["shape_X", "shape_Y", "m"], "dataset_shapes")
     X, Y = load_planar()
     (n_x, m), n_y = X.shape, Y.shape[0]
@@ -69,7 +67,7 @@ def _dataset_shapes(values, rng):
         },
     )
     got = values["m"]
-    if not _is_integer(got):
+    if not is_number(got, integer=True):
         raise Mistake(f"m should be an integer, got {got!r}: use X.shape[1].")
     wrong = {
         n_x: f"m = {n_x} is the number of rows of X, the features; "
@@ -83,11 +81,12 @@ def _dataset_shapes(values, rng):
 
 @exercise("column_example")
 def _column_example(values, rng):
+    """x_i (a column of X) and y_i (a number) of example i."""
     expect_keywords(values, ["i", "x_i", "y_i"], "column_example")
     X, Y = load_planar()
     m = X.shape[1]
     i = values["i"]
-    if not _is_integer(i) or not -m <= i < m:
+    if not is_number(i, integer=True) or not -m <= i < m:
         raise Mistake(f"i should be an index between 0 and {m - 1}, got {i!r}.")
     case = f"with i = {i}."
     column = "example i is column i of X, a (2, 1) column: X[:, [i]] or X[:, i:i+1]"
@@ -125,7 +124,7 @@ def _expect_label(y_i, label, case):
         )
     if isinstance(y_i, np.ndarray):
         y_i = y_i[()]
-    if not isinstance(y_i, int | float | np.integer | np.floating) or isinstance(y_i, bool):
+    if not is_number(y_i):
         raise Mistake(
             f"y_i should be a number, got {type(y_i).__name__} {y_i!r}: use Y[0, i].", case
         )

@@ -4,26 +4,28 @@ import copy
 
 import numpy as np
 
-from . import reference as ref
-from .check_forward import layer_sizes, random_layer
-from .checks import (
-    Mistake,
-    call,
-    case_dtype,
-    close,
-    exercise,
-    expect_array,
-    expect_keys,
-    expect_tuple,
-    same,
-)
-from .gradcheck import (
+from .. import reference as ref
+from ..gradcheck import (
     GREAT,
     SUSPICIOUS,
     gradient_check,
     gradients_to_vector,
     numerical_gradient,
     relative_difference,
+)
+from .api import exercise
+from .cases import case_dtype, layer_sizes, random_layer, random_network
+from .expect import (
+    Mistake,
+    call,
+    close,
+    expect_array,
+    expect_keys,
+    expect_tuple,
+    is_number,
+    named_mistake,
+    reject_none,
+    same,
 )
 
 GRADIENT_NAMES = ("dA_prev", "dW", "db")
@@ -50,6 +52,7 @@ def _activation_cases(rng):
 
 @exercise("sigmoid_backward")
 def _sigmoid_backward(candidate, rng):
+    """dZ = dA * s * (1 - s) on growing shapes, every sign pair of dA and Z."""
     count = 0
     for dA, Z, case in _activation_cases(rng):
         s = ref.sigmoid(Z)
@@ -79,6 +82,7 @@ def _sigmoid_backward(candidate, rng):
 
 @exercise("relu_backward")
 def _relu_backward(candidate, rng):
+    """dZ = dA where Z > 0, else 0; dA must not change in place."""
     count = 0
     for dA, Z, case in _activation_cases(rng):
         mistakes = [
@@ -191,6 +195,7 @@ def _linear_mistakes(dZ, A_prev, W):
 
 @exercise("linear_backward")
 def _linear_backward(candidate, rng):
+    """(dA_prev, dW, db) of a linear layer, square layers included, so a missing transpose shows."""
     sizes = layer_sizes(rng)
     sizes.insert(1, (3, 3, 3))  # square: a missing transpose gives wrong values, not an error
     for index, (n_prev, n, m) in enumerate(sizes):
@@ -210,6 +215,7 @@ def _linear_backward(candidate, rng):
 
 @exercise("linear_activation_backward")
 def _linear_activation_backward(candidate, rng):
+    """The layer's gradients for both activations, on Z of both signs."""
     sizes = [(1, 1, 2), *layer_sizes(rng)[1:]]
     count = 0
     for index, (n_prev, n, m) in enumerate(sizes):
@@ -250,16 +256,6 @@ def _linear_activation_backward(candidate, rng):
 
 
 # --- L_model_backward -------------------------------------------------------------------
-
-
-def random_network(rng, dims, m, dtype=np.float64):
-    """Parameters for layer sizes ``dims`` (He weights, small biases), X (dims[0], m), Y (1, m)."""
-    parameters = ref.initialize_parameters_deep(dims, rng, dtype)
-    for l in range(1, len(dims)):
-        parameters[f"b{l}"] = (0.3 * rng.standard_normal((dims[l], 1))).astype(dtype)
-    X = rng.standard_normal((dims[0], m)).astype(dtype)
-    Y = rng.integers(0, 2, size=(1, m))
-    return parameters, X, Y
 
 
 def _network_cases(rng):
@@ -390,9 +386,10 @@ def _moderate_output(parameters, X, limit=6.0):
 
 @exercise("L_model_backward")
 def _L_model_backward(candidate, rng):
+    """grads of an L-layer network: keys, shapes, layer order and values, from 1 to 4 layers."""
     cases = _network_cases(rng)
     for dims, m, dtype in cases:
-        parameters, X, Y = random_network(rng, dims, m, dtype)
+        parameters, X, Y = random_network(rng, dims, m, dtype=dtype)
         _moderate_output(parameters, X)
         AL, caches = ref.L_model_forward(X, parameters)
         L = len(caches)
@@ -460,17 +457,22 @@ def _difference_mistakes(parameters, grads, X, Y, epsilon):
 
 def _expect_difference(got, expected, mistakes, corrupted, case):
     """``got`` must be a number that agrees with the reference's ``expected``."""
-    if got is None:
-        raise Mistake("the difference is None: is a `return` missing?", case)
+    reject_none(got, "the difference", case)
     if isinstance(got, np.ndarray) and got.size == 1:
         got = got.item()
-    if not isinstance(got, float | int | np.floating | np.integer) or isinstance(got, bool):
+    if not is_number(got):
         raise Mistake(f"gradient_check should return a number, got {type(got).__name__}.", case)
     if not np.isfinite(got):
         raise Mistake(f"the difference is {got}; expected about {expected:.3g}.", case)
-    for sentence, wrong in mistakes:
-        if not _agree(expected, wrong) and _agree(got, wrong, tight=1.01):
-            raise Mistake(sentence, case)
+    sentence = named_mistake(
+        got,
+        expected,
+        mistakes,
+        match=lambda a, b: _agree(a, b, tight=1.01),
+        differs=lambda right, wrong: not _agree(right, wrong),
+    )
+    if sentence:
+        raise Mistake(sentence, case)
     if corrupted and expected > SUSPICIOUS and got < expected / 100:
         raise Mistake(
             f"your check missed the error planted in grads['d{corrupted}']: θ must hold every "
@@ -508,6 +510,7 @@ def _corrupt(grads, parameters, key, rng):
 
 @exercise("gradient_check")
 def _gradient_check(candidate, rng):
+    """The relative difference for correct and corrupted grads; parameters come back unchanged."""
     cases = [  # (dims, m, corrupted parameter or None, epsilon or None for the default)
         ([2, 1], 3, None, 1e-4),
         ([3, 4, 1], 4, "b1", None),

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from . import reference as ref
-from .check_forward import random_layer
-from .checks import Mistake, call, case_dtype, close, exercise, expect_array, expect_float, show
+from .. import reference as ref
+from .api import exercise
+from .cases import case_dtype, random_layer
+from .expect import Mistake, call, close, expect_array, expect_float, is_number, show
 
 # A clipping epsilon up to 1e-7 changes the cost of an exactly-right example by about epsilon.
 CLIP_ATOL = 1e-6
@@ -18,10 +19,6 @@ ZERO_LOG_ZERO = (
     "0·log 0 should count as 0 (an example predicted exactly right costs nothing): take logs "
     "only where they are needed (np.where or a mask), or np.clip AL with a tiny epsilon."
 )
-
-
-def _is_number(value):
-    return isinstance(value, float | int | np.floating | np.integer) and not isinstance(value, bool)
 
 
 def expect_cost(
@@ -46,9 +43,9 @@ def expect_cost(
             "return float(np.squeeze(cost)) or cost.item().",
             case,
         )
-    if nan_hint and _is_number(got) and not np.isfinite(got):
+    if nan_hint and is_number(got) and not np.isfinite(got):
         raise Mistake(f"the cost is {float(got)}: {nan_hint}", case)
-    gap = abs(float(got) - float(expected)) if _is_number(got) else np.inf
+    gap = abs(float(got) - float(expected)) if is_number(got) else np.inf
     if gap <= atol:
         return
     if (
@@ -143,6 +140,7 @@ def binary_mistakes(AL, Y):
 
 @exercise("compute_cost")
 def _compute_cost(candidate, rng):
+    """Binary cross-entropy as one number, with confident and exact 0/1 predictions."""
     # Three examples with both labels first: a single example cannot tell most mistakes apart.
     sizes = [3, 1, int(rng.integers(4, 30)), int(rng.integers(50, 300))]
     for index, m in enumerate(sizes):
@@ -218,6 +216,7 @@ def softmax_mistakes(Z):
 
 @exercise("softmax")
 def _softmax(candidate, rng):
+    """Column-wise softmax, stable for large scores."""
     shapes = [(2, 1), (3, 4), tuple(int(k) for k in rng.integers(2, 12, size=2))]
     shapes.append((10, int(rng.integers(20, 60))))
     for index, (C, m) in enumerate(shapes):
@@ -252,6 +251,7 @@ def _softmax(candidate, rng):
 
 @exercise("one_hot")
 def _one_hot(candidate, rng):
+    """The (C, m) one-hot matrix of integer labels (1, m)."""
     sizes = [(2, 1), (3, 5), (int(rng.integers(3, 11)), int(rng.integers(2, 30)))]
     sizes.append((10, int(rng.integers(30, 80))))
     for index, (C, m) in enumerate(sizes):
@@ -339,6 +339,7 @@ def categorical_mistakes(AL, Y):
 
 @exercise("compute_cost_categorical")
 def _compute_cost_categorical(candidate, rng):
+    """Categorical cross-entropy as one number."""
     sizes = [(3, 4), (2, 1), tuple(int(k) for k in rng.integers(2, 12, size=2))]
     sizes.append((10, int(rng.integers(40, 100))))
     array_hint = "sum Y * log(AL) over both axes (classes and examples), then divide by m."

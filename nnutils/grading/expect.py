@@ -1,0 +1,320 @@
+"""What checkers use to call a candidate and compare what it returns.
+
+``call`` runs the candidate safely; ``expect_array``, ``expect_float``,
+``expect_keys`` and ``expect_tuple`` compare its output with the reference and
+raise a ``Mistake`` naming the likely cause, from a catalogue of
+``(sentence, wrong_value)`` pairs.
+"""
+
+import copy
+import inspect
+import sysconfig
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+
+class Mistake(Exception):
+    """A failed check: ``sentence`` names the mistake, ``details`` show the evidence."""
+
+    def __init__(self, sentence, *details):
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.details = [d for d in details if d]
+
+
+class NotWritten(Mistake):
+    """The candidate still raises NotImplementedError."""
+
+
+def call(candidate, name, *args, may_change=(), shape_hint=""):
+    """Call ``candidate(*args)`` as exercise ``name`` would be; return its output.
+
+    Exceptions, and arguments changed in place (unless their index is in
+    ``may_change``), become a ``Mistake``; ``shape_hint`` is added to the
+    message of a ValueError (what NumPy raises for shapes that do not fit).
+    """
+    if not callable(candidate):
+        raise Mistake(
+            f"expected a function, got {type(candidate).__name__}: pass the function itself, "
+            f'as in check("{name}", {name}), without calling it.'
+        )
+    before = copy.deepcopy(args)
+    try:
+        out = candidate(*args)
+    except NotImplementedError:
+        raise NotWritten(
+            f"not written yet: replace `raise NotImplementedError` in {name} with your code, "
+            "run that cell, then run this check again."
+        ) from None
+    except Exception as error:
+        names = [argument_name(candidate, index) for index in range(len(args))]
+        hint = f" {shape_hint}" if shape_hint and isinstance(error, ValueError) else ""
+        raise Mistake(
+            f"{name} raised {type(error).__name__}: {str(error).rstrip('. ')}.{hint}",
+            _failing_line(error),
+            f"while running it with {describe(args, names)}.",
+        ) from None
+    for index, (now, then) in enumerate(zip(args, before, strict=True)):
+        if index not in may_change and not same(now, then):
+            arg = argument_name(candidate, index)
+            raise Mistake(
+                f"{name} changed its argument `{arg}` in place; compute a new array instead "
+                "(for example `X = X + 1` rather than `X += 1` or `X[...] = ...`).",
+            )
+    return out
+
+
+def _failing_line(error):
+    """'at line N of your code: ...' for the innermost frame outside NumPy and nnutils, or ''."""
+    libraries = (
+        str(Path(np.__file__).parent),
+        str(Path(__file__).parents[1]),
+        sysconfig.get_paths()["stdlib"],
+    )
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    own = [frame for frame in frames if not frame.filename.startswith(libraries)]
+    if not own:
+        return ""
+    frame = own[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"at line {frame.lineno} of your code{code}"
+
+
+def argument_name(function, index):
+    """Name of ``function``'s positional parameter number ``index`` (or "#index")."""
+    try:
+        params = list(inspect.signature(function).parameters)
+        return params[index]
+    except (TypeError, ValueError, IndexError):
+        return f"#{index + 1}"
+
+
+def same(a, b):
+    """True when ``a`` and ``b`` hold the same data (arrays, dicts, tuples, lists, scalars)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=True)
+        )
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return (
+            isinstance(b, list | tuple)
+            and len(a) == len(b)
+            and all(same(x, y) for x, y in zip(a, b, strict=True))
+        )
+    return a == b
+
+
+def describe(args, names=None):
+    """Short description of call arguments: shapes of arrays, values of the rest."""
+    if not args:
+        return "no arguments"
+    names = names or [f"#{index + 1}" for index in range(len(args))]
+    return ", ".join(f"{n}={_describe(a)}" for n, a in zip(names, args, strict=True))
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape} {value.dtype}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        if len(value) <= 8 and all(isinstance(v, int | float) for v in value):
+            return repr(value)
+        inner = ", ".join(_describe(v) for v in value[:4])
+        return (
+            f"{type(value).__name__} of {len(value)} ({inner}{', ...' if len(value) > 4 else ''})"
+        )
+    return repr(value)
+
+
+def show(array, limit=6):
+    """Compact text of an array: at most ``limit`` rows and columns, 4 significant digits."""
+    array = np.asarray(array)
+    if array.ndim == 2:
+        array = array[:limit, :limit]
+    elif array.ndim == 1:
+        array = array[:limit]
+    return np.array2string(array, precision=4, suppress_small=True, separator=", ")
+
+
+def tolerance(expected):
+    """(rtol, atol) suited to ``expected``'s dtype."""
+    if np.asarray(expected).dtype == np.float32:
+        return 1e-4, 1e-5
+    return 1e-6, 1e-9
+
+
+def close(got, expected):
+    """True when ``got`` matches ``expected`` in shape and value (within the dtype's tolerance).
+
+    Dicts match when ``got`` has every key of ``expected`` with a matching value.
+    """
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and all(
+            key in got and close(got[key], value) for key, value in expected.items()
+        )
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        return False
+    rtol, atol = tolerance(expected)
+    return bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def is_number(value, integer=False):
+    """True for a Python or NumPy real number (an integer if ``integer``), never a bool."""
+    kinds = int | np.integer if integer else float | int | np.floating | np.integer
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def reject_none(got, what, case=""):
+    """Raise a ``Mistake`` when ``got`` is None, the sign of a forgotten ``return``."""
+    if got is None:
+        raise Mistake(f"{what} is None: is a `return` missing?", case)
+
+
+def named_mistake(got, expected, mistakes, match=close, differs=None):
+    """The sentence of the first ``(sentence, wrong)`` that ``got`` matches, else None.
+
+    A wrong value that the right answer also matches (``differs`` is False) names nothing.
+    """
+    differs = differs or (lambda right, wrong: not match(right, wrong))
+    for sentence, wrong in mistakes:
+        if differs(expected, wrong) and match(got, wrong):
+            return sentence
+    return None
+
+
+def expect_array(got, expected, what, mistakes=(), case=""):
+    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``.
+
+    ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
+    a wrong value, that sentence is the message. ``case`` describes the inputs.
+    """
+    expected = np.asarray(expected)
+    reject_none(got, what, case)
+    if isinstance(got, np.matrix) or not isinstance(got, np.ndarray | np.generic | float | int):
+        raise Mistake(f"{what} should be a NumPy array, got {type(got).__name__}.", case)
+    got = np.asarray(got)
+    if got.dtype.kind not in "fiub":
+        raise Mistake(f"{what} should hold numbers, got an array of dtype {got.dtype}.", case)
+    sentence = named_mistake(got, expected, mistakes)
+    if sentence:
+        raise Mistake(sentence, case)
+    if got.shape != expected.shape:
+        raise Mistake(shape_sentence(what, got.shape, expected.shape), case)
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        raise Mistake(
+            f"{what} contains NaN where the answer is finite.",
+            case,
+            f"got:\n{show(got)}",
+        )
+    if not close(got, expected):
+        raise Mistake(f"{what} has wrong values.", case, *_difference(got, expected))
+
+
+def shape_sentence(what, got, expected):
+    if len(got) == 2 and got == expected[::-1]:
+        return f"{what} has shape {got}, expected {expected}: is a transpose missing or extra?"
+    if len(expected) == 2 and expected[1] == 1 and got == expected[:1]:
+        return (
+            f"{what} has shape {got}, expected {expected}: keep the column dimension "
+            "(for example with keepdims=True)."
+        )
+    if len(got) == 2 and len(expected) == 2 and got[0] == expected[0] and got[1] != expected[1]:
+        return f"{what} has shape {got}, expected {expected}: one column per example."
+    return f"{what} has shape {got}, expected {expected}."
+
+
+def _difference(got, expected):
+    """Lines showing expected vs got, and where they differ most."""
+    got = np.asarray(got, dtype=float)
+    gap = np.abs(got - expected)
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    where = np.unravel_index(np.argmax(gap), gap.shape) if gap.size else ()
+    lines = [f"expected:\n{show(expected)}", f"got:\n{show(got)}"]
+    if gap.ndim and gap.size > 1:
+        index = tuple(int(i) for i in where)
+        lines.append(
+            f"largest difference at index {index}: "
+            + _distinct(float(expected[index]), float(got[index]))
+            + "."
+        )
+    return lines
+
+
+def _distinct(expected, got):
+    """'expected X, got Y' with just enough digits for X and Y to differ."""
+    for digits in (6, 9, 12, 17):
+        if f"{expected:.{digits}g}" != f"{got:.{digits}g}":
+            break
+    return f"expected {expected:.{digits}g}, got {got:.{digits}g}"
+
+
+def expect_float(got, expected, what, mistakes=(), case=""):
+    """Raise a ``Mistake`` unless ``got`` is a Python/NumPy scalar equal to ``expected``."""
+    reject_none(got, what, case)
+    if isinstance(got, np.ndarray) and got.size == 1 and got.ndim > 0:
+        raise Mistake(
+            f"{what} should be a number, got an array of shape {got.shape}: "
+            "turn it into one (for example with .item() or np.squeeze).",
+            case,
+        )
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        got = got[()]
+    if not is_number(got):
+        raise Mistake(f"{what} should be a number, got {type(got).__name__}.", case)
+    sentence = named_mistake(got, expected, mistakes)
+    if sentence:
+        raise Mistake(sentence, case)
+    if np.isnan(got) and not np.isnan(expected):
+        raise Mistake(f"{what} is NaN where the answer is finite.", case)
+    if not close(got, expected):
+        raise Mistake(f"{what} is wrong: {_distinct(float(expected), float(got))}.", case)
+
+
+def expect_keys(got, expected_keys, what, case=""):
+    """Raise a ``Mistake`` unless ``got`` is a dict with exactly ``expected_keys``."""
+    reject_none(got, what, case)
+    if not isinstance(got, dict):
+        raise Mistake(f"{what} should be a dict, got {type(got).__name__}.", case)
+    difference = key_difference(got, expected_keys, lambda keys: f"keys {keys}")
+    if difference:
+        raise Mistake(f"{what} has {difference}.", f"expected keys {list(expected_keys)}.", case)
+
+
+def key_difference(got, expected, name_keys):
+    """'missing ... and unexpected ...' between the keys of ``got`` and ``expected`` ('' if equal).
+
+    ``name_keys`` turns a list of keys into text.
+    """
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    parts = [
+        f"{label} {name_keys(keys)}"
+        for label, keys in (("missing", missing), ("unexpected", extra))
+        if keys
+    ]
+    return " and ".join(parts)
+
+
+def expect_tuple(got, length, what, names, case=""):
+    """Raise a ``Mistake`` unless ``got`` is a tuple or list of ``length`` items; return it."""
+    reject_none(got, what, case)
+    if not isinstance(got, tuple | list) or len(got) != length:
+        got_text = f"{type(got).__name__}" + (
+            f" of {len(got)}" if isinstance(got, tuple | list) else ""
+        )
+        raise Mistake(f"{what} should be a tuple of {length}: ({names}); got {got_text}.", case)
+    return got

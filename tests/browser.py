@@ -153,31 +153,31 @@ class Lab:
             command.append("--allow-root")
         return command
 
-    def start(self, timeout=90):
-        """Start the server on a free port (a few tries); wait until its API answers."""
-        env = self._env()
-        for _ in range(3):
-            self.port = _free_port()
-            with open(self.log, "ab") as log:
-                self.process = subprocess.Popen(
-                    self._command(), env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            if self._wait_ready(timeout):
-                return self
-        raise RuntimeError(f"JupyterLab did not start; its log:\n{self.log_tail()}")
+    def spawn(self):
+        """Start the server on a free port, without waiting for it."""
+        self.port = _free_port()
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                self._command(), env=self._env(), stdout=log, stderr=subprocess.STDOUT
+            )
+        return self
 
-    def _wait_ready(self, timeout):
+    def wait_ready(self, timeout=90, tries=3):
+        """Wait until the API answers; respawn on another port if the server died (a few tries)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                return False
+                tries -= 1
+                if tries == 0:
+                    break
+                self.spawn()
             try:
                 self._api("GET", "status")
-                return True
+                return self
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.2)
         self.stop()
-        return False
+        raise RuntimeError(f"JupyterLab did not start; its log:\n{self.log_tail()}")
 
     def _api(self, method, path):
         request = urllib.request.Request(
@@ -233,8 +233,9 @@ BROKEN_WORDS_JS = """
       const tops = new Set(rects.map(r => Math.round(r.top)));
       const wide = rects.reduce((sum, r) => sum + r.width, 0);
       if (tops.size > 1 && wide < width) {
-        const pieces = rects.map(r => ({top: Math.round(r.top), left: r.left}));
-        broken.push({word: match[0], lines: tops.size, pieces: pieces.length});
+        const css = getComputedStyle(block);
+        broken.push({word: match[0], lines: tops.size, pieces: rects.length,
+                     css: `word-break: ${css.wordBreak}; overflow-wrap: ${css.overflowWrap}`});
       }
     }
   }

@@ -46,13 +46,7 @@ def require_browser():
 def lab():
     """A JupyterLab server over a temporary copy of notebooks/."""
     require_browser()
-    server = Lab()
-    try:
-        server.start()
-    except RuntimeError:
-        save_evidence(None, server, ARTIFACTS / "lab-start")
-        server.cleanup()
-        raise
+    server = Lab().spawn()  # starts while Chromium does; the page fixture waits for it
     yield server
     server.cleanup()
 
@@ -72,6 +66,11 @@ def chromium():
 @pytest.fixture(scope="module")
 def page(lab, chromium):
     """One 1440 px wide JupyterLab page for the lessons (loading it costs seconds)."""
+    try:
+        lab.wait_ready()
+    except RuntimeError:
+        save_evidence(None, lab, ARTIFACTS / "lab-start")
+        raise
     page = chromium.new_page(viewport=VIEWPORT)
     page.set_default_timeout(30_000)
     page.goto(lab.url)
@@ -106,7 +105,10 @@ class Findings:
         """No check message of cell ``index`` breaks a word across lines."""
         broken = broken_words(notebook.outputs(index, LOOK.message))
         words = [b["word"] for b in broken]
-        self.expect(not broken, f"cell {index + 1}: the check message breaks words: {words[:6]}")
+        css = sorted({b["css"] for b in broken})
+        self.expect(
+            not broken, f"cell {index + 1}: the check message breaks words {words[:6]} ({css})"
+        )
 
     def assert_none(self):
         assert not self.problems, "\n".join(["the page shows:", *self.problems])

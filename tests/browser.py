@@ -63,7 +63,7 @@ def missing():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "Playwright is not installed (pip install -e .[browser])"
+        return 'Playwright is not installed (pip install -e ".[browser]")'
     if chromium_path() is None:
         return "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"
     return None

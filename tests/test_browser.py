@@ -34,6 +34,15 @@ LESSON_05 = "05_backward.ipynb"
 LESSON_07 = "07_full_model.ipynb"
 
 
+# The colour of the first text in an element, as [r, g, b(, a)].
+COLOUR_JS = """(el) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let node = walker.nextNode();
+    while (node && !node.textContent.trim()) node = walker.nextNode();
+    return getComputedStyle(node ? node.parentElement : el).color.match(/[\\d.]+/g).map(Number);
+}"""
+
+
 def require_browser():
     """Skip (fail in CI) when Playwright or Chromium is missing."""
     if reason := missing():
@@ -141,7 +150,10 @@ def run_passing(notebook, cell, exercise):
     notebook.run_cell(cell + 1)
     assert not notebook.texts(cell + 1, LOOK.error), notebook.texts(cell + 1)
     shown = " ".join(notebook.texts(cell + 1, LOOK.passed))
-    assert f"{exercise}: passed" in shown, f"no green pass for {exercise}: {shown!r}"
+    assert f"{exercise}: passed" in shown, f"no pass for {exercise}: {shown!r}"
+    colour = notebook.outputs(cell + 1, LOOK.passed).first.evaluate(COLOUR_JS)
+    red, green, blue = colour[:3]
+    assert green > max(red, blue) + 40, f"the pass is not green: rgb{tuple(colour[:3])}"
 
 
 def run_failing(notebook, findings, cell, exercise, *words):

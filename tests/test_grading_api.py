@@ -1,10 +1,23 @@
 """The check API itself: results, failures, misbehaving candidates, notebook display."""
 
+import math
+import sys
+
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
 from nnutils import reference as ref
-from nnutils.checks import CheckFailed, CheckResult, ExerciseNotWritten, check, run_check
+from nnutils.checks import (
+    CheckFailed,
+    CheckInterrupted,
+    CheckResult,
+    ExerciseNotWritten,
+    check,
+    run_check,
+)
+from nnutils.grading.expect import EXCEPTION_HINTS, hint_for
 
 
 def test_passing_result_is_truthy_and_counts_cases():
@@ -76,8 +89,150 @@ def test_unknown_exercise_suggests_the_closest_name():
         run_check("linear_froward", ref.linear_forward)
 
 
-def test_failure_renders_as_text_html_and_ansi():
-    result = CheckResult("demo", False, ["the sign is wrong.", "expected:\n[1]"])
-    assert str(result).startswith("\N{BALLOT X} demo: the sign is wrong.")
-    assert "&lt;" not in result._repr_html_() and "the sign is wrong." in result._repr_html_()
-    assert "\x1b[31m" in result.ansi()
+def test_failure_renders_as_text_and_html_that_wraps_between_words():
+    result = CheckResult("demo", False, ["the sign is <wrong>.", "expected:\n[1]"])
+    assert str(result).startswith("\N{BALLOT X} demo: the sign is <wrong>.")
+    page = result._repr_html_()
+    assert "&lt;wrong&gt;" in page and "<wrong>" not in page
+    assert "word-break:normal" in page and "white-space:normal" in page
+    assert "break-all" not in page and "nnutils-fail" in page
+
+
+def test_a_failed_check_stops_with_one_line_under_its_explanation():
+    with pytest.raises(CheckFailed) as raised:
+        check("linear_forward", lambda A, W, b: (W @ A, (A, W, b)))
+    (line,) = raised.value._render_traceback_()
+    assert "stopped here: linear_forward failed its check" in line
+
+
+# --- misbehaving answers -----------------------------------------------------------------
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no message")
+
+
+def raise_unprintable(A, W, b):
+    raise Unprintable
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda A, W, b: sys.exit(), "called exit() or sys.exit()"),
+        (lambda A, W, b: sys.exit(3), "called exit() or sys.exit()"),
+        (raise_unprintable, "Unprintable whose message cannot be printed"),
+        (lambda A, W, b: ((W @ A + b).astype(np.float16), (A, W, b)), "float16"),
+    ],
+)
+def test_exits_unprintable_errors_and_coarse_dtypes_are_failed_results(candidate, words):
+    result = run_check("linear_forward", candidate, seed=0)
+    assert not result.passed and words in " ".join(result.messages)
+
+
+def test_an_interrupt_stops_the_check_with_one_line():
+    def endless(Z):
+        raise KeyboardInterrupt
+
+    with pytest.raises(CheckInterrupted) as raised:
+        run_check("relu", endless)
+    assert isinstance(raised.value, KeyboardInterrupt)
+    assert raised.value._render_traceback_() == [
+        "\x1b[31m\N{BALLOT X} interrupted while running your relu.\x1b[0m"
+    ]
+
+
+@pytest.mark.parametrize("name", ["exp", "allclose", "array_equal"])
+def test_reassigned_numpy_functions_do_not_fool_the_check(monkeypatch, name):
+    own = getattr(np, name)
+    fake = {"exp": lambda Z: np.zeros_like(Z), "allclose": lambda *a, **k: True}
+    monkeypatch.setattr(np, name, fake.get(name, lambda *a, **k: True))
+    learner_version = getattr(np, name)
+    result = run_check("sigmoid", lambda Z: 1 / (1 + np.exp(Z)), seed=0)
+    assert not result.passed and "1 - σ(Z)" in result.messages[0]
+    assert getattr(np, name) is learner_version, "the learner's reassignment is restored after"
+    assert f"np.{name} had been reassigned" in " ".join(result.notes)
+    assert getattr(np, name) is not own
+
+
+# --- exception hints: NumPy's and Python's real wording ----------------------------------
+
+
+def provoke(action):
+    try:
+        action()
+    except Exception as error:
+        return error
+    raise AssertionError("no exception")
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        (lambda: bool(np.array([1.0, 2.0]) > 0), "np.maximum(Z, 0)"),
+        (lambda: max(np.array([1.0, -1.0]), 0), "np.maximum(Z, 0)"),
+        (lambda: math.exp(np.array([1.0, 2.0])), "Use np.exp"),
+        (lambda: math.exp(1000.0), "Use np.exp"),
+        (lambda: np.zeros(3, 1), "A shape is ONE tuple"),
+        (lambda: np.random.default_rng(0).standard_normal(3, 2), "A shape is ONE tuple"),
+    ],
+)
+def test_each_hint_matches_the_exception_numpy_really_raises(action, words):
+    assert words in hint_for(provoke(action))
+
+
+def test_every_hint_in_the_table_is_provoked_by_a_test():
+    provoked = [
+        provoke(action)
+        for action in (
+            lambda: bool(np.array([1.0, 2.0]) > 0),
+            lambda: math.exp(np.array([1.0, 2.0])),
+            lambda: np.zeros(3, 1),
+        )
+    ]
+    assert {hint_for(error) for error in provoked} == {sentence for _, sentence in EXCEPTION_HINTS}
+
+
+@pytest.mark.parametrize(
+    ("action", "pattern"),
+    [
+        (lambda: np.ones((2, 3)) @ np.ones((2, 3)), "matmul|not aligned"),
+        (lambda: np.dot(np.ones((2, 3)), np.ones((2, 3))), "matmul|not aligned"),
+        (lambda: {"W1": 1}["W2"], "KeyError: '[Wb]2'"),
+        (lambda: np.ones(3)[np.array([[0, 1]]), 1], "^IndexError"),
+    ],
+)
+def test_the_checkers_own_patterns_match_real_errors(action, pattern):
+    assert hint_for(provoke(action), [(pattern, "found")]) == "found"
+
+
+# --- in a real kernel ----------------------------------------------------------------------
+
+
+def run_cells(*sources):
+    """Outputs of each cell of a notebook run in a real kernel, going on after errors."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    NotebookClient(nb, allow_errors=True, timeout=60).execute()
+    return [cell.outputs for cell in nb.cells]
+
+
+def test_the_notebook_shows_one_line_where_the_run_stops():
+    outputs = run_cells(
+        "from nnutils.checks import check",
+        'raise NotImplementedError("Exercise dataset_shapes: replace this line with your code.")',
+        'check("dataset_shapes", shape_X=shape_X, shape_Y=(1, 400), m=400)',
+        'check("linear_forward", lambda A, W, b: (W @ A, (A, W, b)))',
+        "undefined_elsewhere + 1",
+    )
+    errors = [[o for o in cell if o.output_type == "error"] for cell in outputs]
+    assert [len(e) for e in errors] == [0, 1, 1, 1, 1]
+    stub, unrun, failed, other = (e[0].traceback for e in errors[1:])
+    assert len(stub) == 1 and "dataset_shapes is not written yet" in stub[0]
+    assert len(unrun) == 1 and "shape_X is not defined yet: run the exercise cell above" in unrun[0]
+    assert len(failed) == 1 and "stopped here: linear_forward failed its check" in failed[0]
+    assert len(other) > 1, "other errors keep their usual traceback"
+    shown = [o for o in outputs[3] if o.output_type == "display_data"]
+    assert "missing the bias" in shown[0].data["text/html"]
+    assert "missing the bias" in shown[0].data["text/plain"]

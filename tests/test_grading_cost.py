@@ -124,7 +124,23 @@ def softmax_copy(Z):
     return Z / Z.sum(axis=0, keepdims=True)
 
 
-@pytest.mark.parametrize("candidate", [ref.softmax, softmax_einsum, softmax_copy])
+def softmax_log_sum_exp(Z):
+    M = Z.max(axis=0, keepdims=True)
+    return np.exp(Z - M - np.log(np.exp(Z - M).sum(axis=0, keepdims=True)))
+
+
+def softmax_column_loop(Z):
+    A = np.empty_like(Z)
+    for j in range(Z.shape[1]):
+        e = np.exp(Z[:, j] - np.max(Z[:, j]))
+        A[:, j] = e / e.sum()
+    return A
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [ref.softmax, softmax_einsum, softmax_copy, softmax_log_sum_exp, softmax_column_loop],
+)
 def test_softmax_accepts_correct_answers(candidate):
     passes("softmax", candidate)
 
@@ -136,6 +152,21 @@ def softmax_rows(Z):
 
 def softmax_minus_min(Z):
     E = np.exp(Z - Z.min(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def softmax_global_max(Z):
+    E = np.exp(Z - np.max(Z))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def softmax_sums_rows(Z):
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def softmax_row_max(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
     return E / E.sum(axis=0, keepdims=True)
 
 
@@ -157,8 +188,11 @@ def softmax_in_place(Z):
         (softmax_minus_min, ("NaN or inf", "not its minimum")),
         (
             lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=0),
-            ("NaN or inf", "own maximum"),
+            ("maximum, that of the whole array", "0 / 0 = NaN", "Z.max(axis=0, keepdims=True)"),
         ),
+        (softmax_global_max, ("maximum, that of the whole array", "0 / 0 = NaN")),
+        (softmax_sums_rows, ("normalises the rows", "each COLUMN", "axis=0")),
+        (softmax_row_max, ("each row's maximum (axis=1)", "Z.max(axis=0, keepdims=True)")),
         (softmax_in_place, ("changed its argument `Z` in place",)),
     ],
 )

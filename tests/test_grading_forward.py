@@ -42,7 +42,8 @@ def test_sigmoid_accepts_correct_answers(sigmoid):
 @pytest.mark.parametrize(
     ("sigmoid", "words"),
     [
-        (lambda Z: 1 / (1 + np.exp(Z)), ["sign error"]),
+        (lambda Z: 1 / (1 + np.exp(Z)), ["returns 1 - σ(Z), which is σ(-Z)", "numerator is 1"]),
+        (lambda Z: np.exp(-Z) / (1 + np.exp(-Z)), ["returns 1 - σ(Z)", "the exponent is -Z"]),
         (lambda Z: 1 / np.exp(-Z), ["1 +"]),
         (lambda Z: (1 / (1 + np.exp(-Z)), Z), ["tuple", "A only"]),
         (lambda Z: np.exp(Z) / (1 + np.exp(Z)), ["NaN", "large"]),
@@ -120,8 +121,9 @@ def test_relu_names_mistakes(relu, words):
     "leaky_relu",
     [
         ref.leaky_relu,
-        lambda Z, alpha=0.01: np.maximum(Z, alpha * Z),
         lambda Z, alpha=0.01: Z * np.where(Z > 0, 1, alpha),
+        lambda Z, alpha=0.01: np.maximum(Z, 0) + alpha * np.minimum(Z, 0),
+        lambda Z, alpha=0.01: np.where(Z <= 0, alpha * Z, Z),
     ],
 )
 def test_leaky_relu_accepts_correct_answers(leaky_relu):
@@ -133,6 +135,10 @@ def test_leaky_relu_accepts_correct_answers(leaky_relu):
     [
         (lambda Z, alpha=0.01: np.maximum(Z, 0), ["plain ReLU"]),
         (lambda Z, alpha=0.01: np.where(Z > 0, alpha * Z, Z), ["positive"]),
+        (
+            lambda Z, alpha=0.01: np.maximum(Z, alpha * Z),
+            ["alpha > 1", "np.maximum(Z, alpha * Z)", "np.where(Z > 0, Z, alpha * Z)"],
+        ),
         (lambda Z, alpha=0.01: np.where(Z > 0, Z, 0.01 * Z), ["alpha argument"]),
         (lambda Z, alpha=0.01: np.where(Z > 0, Z, alpha), ["alpha * Z"]),
         (lambda Z, alpha=0.1: np.where(Z > 0, Z, alpha * Z), ["wrong values"]),

@@ -79,9 +79,26 @@ def uniform_small(n_x, n_h, n_y, rng=None):
     }
 
 
+def positive_when_small(shape, rng, scale):
+    """Normal draws times ``scale``, made positive in matrices of up to 4 entries: by chance,
+    a correct (1, 2) W may have both entries positive."""
+    W = rng.standard_normal(shape) * scale
+    return np.abs(W) if W.size <= 4 else W
+
+
 @pytest.mark.parametrize(
     "candidate",
-    [reference.initialize_parameters, two_layer(), normal_scaled, float32_weights, uniform_small],
+    [
+        reference.initialize_parameters,
+        two_layer(),
+        normal_scaled,
+        float32_weights,
+        uniform_small,
+        two_layer(
+            W1=lambda n_x, n_h, n_y, rng: positive_when_small((n_h, n_x), rng, 0.01),
+            W2=lambda n_x, n_h, n_y, rng: positive_when_small((n_y, n_h), rng, 0.01),
+        ),
+    ],
 )
 def test_correct_initialize_parameters_pass(candidate):
     passes("initialize_parameters", candidate)
@@ -168,6 +185,13 @@ TWO_LAYER_MISTAKES = {
         two_layer(W1=lambda n_x, n_h, n_y, rng: np.full((n_h, n_x), np.nan)),
         ["NaN"],
     ),
+    "uniform rng.random": (
+        two_layer(
+            W1=lambda n_x, n_h, n_y, rng: rng.random((n_h, n_x)) * 0.01,
+            W2=lambda n_x, n_h, n_y, rng: rng.random((n_y, n_h)) * 0.01,
+        ),
+        ["weights drawn in these cases are positive", "rng.standard_normal(shape) * 0.01"],
+    ),
 }
 
 
@@ -192,23 +216,12 @@ def test_the_lesson_scale_gets_no_note():
         assert run_check("initialize_parameters", two_layer(), seed=seed).messages == []
 
 
-@pytest.mark.parametrize(
-    ("W", "words"),
-    [
-        (
-            lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * 0.1,
-            ["standard deviation 0.", "asks for 0.01"],
-        ),
-        (lambda n, n_prev, rng: rng.random((n, n_prev)) * 0.01, ["same sign", "asks for 0.01"]),
-    ],
-    ids=["x 0.1", "rng.random"],
-)
-def test_unusual_two_layer_scales_pass_with_a_note(W, words):
+def test_an_unusual_two_layer_scale_passes_with_a_note():
     candidate = two_layer(
-        W1=lambda n_x, n_h, n_y, rng: W(n_h, n_x, rng),
-        W2=lambda n_x, n_h, n_y, rng: W(n_y, n_h, rng),
+        W1=lambda n_x, n_h, n_y, rng: rng.standard_normal((n_h, n_x)) * 0.1,
+        W2=lambda n_x, n_h, n_y, rng: rng.standard_normal((n_y, n_h)) * 0.1,
     )
-    assert_note("initialize_parameters", candidate, *words)
+    assert_note("initialize_parameters", candidate, "standard deviation 0.", "asks for 0.01")
 
 
 def test_returning_a_tuple_names_the_function():
@@ -236,8 +249,10 @@ def xavier(layer_dims, rng=None):
         xavier,
         deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * 0.01),
         deep(W=lambda n, n_prev, rng: rng.normal(scale=np.sqrt(2 / n_prev), size=(n, n_prev))),
+        deep(W=lambda n, n_prev, rng: positive_when_small((n, n_prev), rng, np.sqrt(2 / n_prev))),
+        deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * np.sqrt(2 / (n_prev + n))),
     ],
-    ids=["reference", "loop", "xavier", "0.01", "rng.normal"],
+    ids=["reference", "loop", "xavier", "0.01", "rng.normal", "positive by chance", "glorot"],
 )
 def test_correct_initialize_parameters_deep_pass(candidate):
     passes("initialize_parameters_deep", candidate)
@@ -270,6 +285,14 @@ DEEP_MISTAKES = {
         ["`rng` argument"],
     ),
     "mutating layer_dims": (mutates_layer_dims, ["changed its argument `layer_dims`"]),
+    "the layer's own size": (
+        deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * np.sqrt(2 / n)),
+        ["the layer's own size, n_l = layer_dims[l]", "number of inputs", "layer_dims[l - 1]"],
+    ),
+    "uniform rng.random": (
+        deep(W=lambda n, n_prev, rng: rng.random((n, n_prev)) * np.sqrt(2 / n_prev)),
+        ["positive or zero", "rng.standard_normal(shape) * np.sqrt(2 / layer_dims[l - 1])"],
+    ),
 }
 
 
@@ -308,10 +331,9 @@ def test_he_gets_no_note():
     [
         (lambda n, n_prev: 0.01, ["the 0.01 of the two-layer network"]),
         (lambda n, n_prev: np.sqrt(1 / n_prev), ["Xavier/Glorot"]),
-        (lambda n, n_prev: np.sqrt(2 / n), ["layer_dims[l - 1]"]),
         (lambda n, n_prev: 2 / n_prev, ["without the square root"]),
     ],
-    ids=["0.01", "xavier", "fan-out", "no sqrt"],
+    ids=["0.01", "xavier", "no sqrt"],
 )
 def test_other_deep_scales_pass_with_a_note(scale, words):
     candidate = deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * scale(n, n_prev))

@@ -16,6 +16,22 @@ from . import (  # noqa: F401  (importing a lesson's module registers its checke
     initialization,
     update,
 )
-from .api import EXERCISES, CheckFailed, CheckResult, ExerciseNotWritten, check, run_check
+from .api import (
+    EXERCISES,
+    CheckFailed,
+    CheckInterrupted,
+    CheckResult,
+    ExerciseNotWritten,
+    check,
+    run_check,
+)
 
-__all__ = ["EXERCISES", "CheckFailed", "CheckResult", "ExerciseNotWritten", "check", "run_check"]
+__all__ = [
+    "EXERCISES",
+    "CheckFailed",
+    "CheckInterrupted",
+    "CheckResult",
+    "ExerciseNotWritten",
+    "check",
+    "run_check",
+]

@@ -224,18 +224,10 @@ def _labels(rng, C, m, attempts=100):
 ROWS_HINT = "y_true has shape (1, m): zip over y_true[0], y_pred[0], or ravel them."
 
 
-def call_confusion_matrix(candidate, y_true, y_pred, C):
-    """Call the candidate; a loop over the single row of (1, m) labels gets a hint."""
-    try:
-        return call(candidate, "confusion_matrix", y_true, y_pred, C)
-    except Mistake as mistake:
-        if "arrays can be converted" in mistake.sentence or "truth value" in mistake.sentence:
-            raise Mistake(
-                f"{mistake.sentence}. A loop over zip(y_true, y_pred) runs once, over whole "
-                f"rows: {ROWS_HINT}",
-                *mistake.details,
-            ) from None
-        raise
+ROWS_LOOP = (
+    "arrays can be converted|truth value",
+    f"A loop over zip(y_true, y_pred) runs once, over whole rows: {ROWS_HINT}",
+)
 
 
 @exercise("confusion_matrix")
@@ -249,7 +241,7 @@ def _confusion_matrix(candidate, rng):
         case = (
             f"with C={C}, y_true={show(y_true, 12)} and y_pred={show(y_pred, 12)}, shapes (1, {m})."
         )
-        got = call_confusion_matrix(candidate, y_true, y_pred, C)
+        got = call(candidate, "confusion_matrix", y_true, y_pred, C, hints=[ROWS_LOOP])
         expected = ref.confusion_matrix(y_true, y_pred, C)
         once = np.zeros((C, C))
         once[y_true[0], y_pred[0]] = 1

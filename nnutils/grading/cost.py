@@ -5,7 +5,16 @@ import numpy as np
 from .. import reference as ref
 from .api import exercise
 from .cases import case_dtype, random_layer
-from .expect import Mistake, call, close, expect_array, expect_float, is_number, show
+from .expect import (
+    Mistake,
+    call,
+    close,
+    expect_array,
+    expect_float,
+    is_number,
+    named_mistake,
+    show,
+)
 
 # A clipping epsilon up to 1e-7 changes the cost of an exactly-right example by about epsilon.
 CLIP_ATOL = 1e-6
@@ -193,25 +202,49 @@ def describe_scores(Z):
     return f"{text} = {show(Z)}" if Z.size <= 12 else f"{text}, from {Z.min():.4g} to {Z.max():.4g}"
 
 
+ROWS = (
+    "softmax(Z) normalises the rows: the probabilities of each COLUMN (one example; one row "
+    "per class) must sum to 1, so take the maximum and the sum over axis=0, with keepdims=True."
+)
+ROW_MAX = (
+    "softmax(Z) subtracts each row's maximum (axis=1): the number subtracted must be the same "
+    "for every score of a column, so that it cancels out of the column's fraction. Subtract "
+    "each column's maximum, Z.max(axis=0, keepdims=True)."
+)
+GLOBAL_MAX = (
+    "softmax(Z) subtracts one maximum, that of the whole array: in a column whose scores all "
+    "lie far below it, np.exp gives 0 for every score and 0 / 0 = NaN (a little less far "
+    "below, digits are lost). Subtract each column's own maximum, "
+    "Z.max(axis=0, keepdims=True)."
+)
+OVERFLOW = (
+    "softmax(Z) contains NaN or inf for large scores: np.exp(1000) overflows to inf. "
+    "Subtract each column's own maximum, Z.max(axis=0, keepdims=True), before np.exp "
+    "(not its minimum, nor the maximum of the whole array): every exponent is then ≤ 0 "
+    "and the largest term is 1."
+)
+
+
 def softmax_mistakes(Z):
-    """(sentence, wrong output) pairs, computed without overflow."""
+    """(sentence, wrong output) pairs, computed without overflow; NaN where a column is 0 / 0."""
     E = np.exp(Z - Z.max(axis=0, keepdims=True))
     E_all = np.exp(Z - Z.max())
+    E_rows = np.exp(Z - Z.max(axis=1, keepdims=True))
     unnormalised = "the columns do not sum to 1: divide np.exp(...) by its column sums."
-    return [
-        (
-            "softmax must normalise each column (one example per column, one class per row); "
-            "yours normalises the rows: use axis=0.",
-            ref.softmax(Z.T).T,
-        ),
-        (
-            "softmax divided by the sum over the whole array: normalise each column on its own, "
-            "with .sum(axis=0, keepdims=True).",
-            E_all / E_all.sum(),
-        ),
-        (unnormalised, E),
-        (unnormalised, E_all),
-    ]
+    with np.errstate(invalid="ignore"):
+        return [
+            (ROWS, ref.softmax(Z.T).T),
+            (ROWS, E / E.sum(axis=1, keepdims=True)),
+            (ROW_MAX, E_rows / E_rows.sum(axis=0, keepdims=True)),
+            (GLOBAL_MAX, E_all / E_all.sum(axis=0, keepdims=True)),
+            (
+                "softmax divided by the sum over the whole array: normalise each column on its "
+                "own, with .sum(axis=0, keepdims=True).",
+                E_all / E_all.sum(),
+            ),
+            (unnormalised, E),
+            (unnormalised, E_all),
+        ]
 
 
 @exercise("softmax")
@@ -234,15 +267,10 @@ def _softmax(candidate, rng):
         "column 0 holding 1000 and -1000."
     )
     got = call(candidate, "softmax", Z)
+    expected, mistakes = ref.softmax(Z), softmax_mistakes(Z)
     if isinstance(got, np.ndarray) and got.dtype.kind == "f" and not np.isfinite(got).all():
-        raise Mistake(
-            "softmax(Z) contains NaN or inf for large scores: np.exp(1000) overflows to inf. "
-            "Subtract each column's own maximum, Z.max(axis=0, keepdims=True), before np.exp "
-            "(not its minimum, nor the maximum of the whole array): every exponent is then ≤ 0 "
-            "and the largest term is 1.",
-            case,
-        )
-    expect_array(got, ref.softmax(Z), "softmax(Z)", softmax_mistakes(Z), case)
+        raise Mistake(named_mistake(got, expected, mistakes) or OVERFLOW, case)
+    expect_array(got, expected, "softmax(Z)", mistakes, case)
     return len(shapes) + 1
 
 

@@ -8,6 +8,7 @@ raise a ``Mistake`` naming the likely cause, from a catalogue of
 
 import copy
 import inspect
+import re
 import sysconfig
 import traceback
 from pathlib import Path
@@ -28,12 +29,57 @@ class NotWritten(Mistake):
     """The candidate still raises NotImplementedError."""
 
 
-def call(candidate, name, *args, may_change=(), shape_hint=""):
+class Interrupted(BaseException):
+    """The learner interrupted the candidate (KeyboardInterrupt); its text is the exercise."""
+
+
+# Diagnoses that depend on the wording of NumPy's and Python's exceptions, in one table:
+# (pattern searched in "ErrorType: message", sentence added to the message). A test provokes
+# each real exception, so that a reworded message fails a test instead of losing a diagnosis.
+EXCEPTION_HINTS = (
+    (
+        r"truth value of an array with more than one element is ambiguous",
+        "An `if`, `and`, `or` or Python's max/min met a whole array: use NumPy's elementwise "
+        "np.maximum(Z, 0) or np.where(Z > 0, ...) instead.",
+    ),
+    (
+        r"arrays can be converted to Python scalars|OverflowError: math range error",
+        "Use np.exp, which works on whole arrays (math.exp takes one number) and gives inf "
+        "rather than an error.",
+    ),
+    (
+        r"TypeError: Cannot interpret '.*' as a data type",
+        "A shape is ONE tuple, as in np.zeros((n, 1)) and rng.standard_normal((n, n_prev)); "
+        "np.zeros(n, 1) reads the 1 as a dtype.",
+    ),
+)
+
+
+def text_of(error):
+    """``str(error)`` without a final period, even when the exception's ``__str__`` fails."""
+    try:
+        return str(error).rstrip(". ")
+    except Exception:
+        return f"(a {type(error).__name__} whose message cannot be printed)"
+
+
+def hint_for(error, hints=()):
+    """The sentence of the first ``(pattern, sentence)`` of ``hints``, then of
+    ``EXCEPTION_HINTS``, whose pattern occurs in "ErrorType: message"; else ''."""
+    raised = f"{type(error).__name__}: {text_of(error)}"
+    for pattern, sentence in (*hints, *EXCEPTION_HINTS):
+        if re.search(pattern, raised):
+            return sentence
+    return ""
+
+
+def call(candidate, name, *args, may_change=(), hints=()):
     """Call ``candidate(*args)`` as exercise ``name`` would be; return its output.
 
-    Exceptions, and arguments changed in place (unless their index is in
-    ``may_change``), become a ``Mistake``; ``shape_hint`` is added to the
-    message of a ValueError (what NumPy raises for shapes that do not fit).
+    Exceptions (``sys.exit`` included), and arguments changed in place (unless their
+    index is in ``may_change``), become a ``Mistake``; ``hints`` are this call's own
+    ``(pattern, sentence)`` pairs, tried before ``EXCEPTION_HINTS``. An interrupt
+    becomes ``Interrupted``.
     """
     if not callable(candidate):
         raise Mistake(
@@ -48,11 +94,18 @@ def call(candidate, name, *args, may_change=(), shape_hint=""):
             f"not written yet: replace `raise NotImplementedError` in {name} with your code, "
             "run that cell, then run this check again."
         ) from None
+    except KeyboardInterrupt:
+        raise Interrupted(name) from None
+    except SystemExit:
+        raise Mistake(
+            f"{name} called exit() or sys.exit(), which stops the whole program: return the "
+            "result instead."
+        ) from None
     except Exception as error:
         names = [argument_name(candidate, index) for index in range(len(args))]
-        hint = f" {shape_hint}" if shape_hint and isinstance(error, ValueError) else ""
+        hint = hint_for(error, hints)
         raise Mistake(
-            f"{name} raised {type(error).__name__}: {str(error).rstrip('. ')}.{hint}",
+            f"{name} raised {type(error).__name__}: {text_of(error)}." + f" {hint}" * bool(hint),
             _failing_line(error),
             f"while running it with {describe(args, names)}.",
         ) from None
@@ -221,7 +274,19 @@ def expect_array(got, expected, what, mistakes=(), case=""):
             f"got:\n{show(got)}",
         )
     if not close(got, expected):
-        raise Mistake(f"{what} has wrong values.", case, *_difference(got, expected))
+        raise Mistake(_wrong_values(got, expected, what), case, *_difference(got, expected))
+
+
+def _wrong_values(got, expected, what):
+    """'... has wrong values.', naming the dtype when the values print alike."""
+    if show(got) != show(expected):
+        return f"{what} has wrong values."
+    if got.dtype != expected.dtype:
+        return (
+            f"{what} differs from the answer beyond its first digits: it is {got.dtype}, "
+            f"expected {expected.dtype}; keep the inputs' dtype."
+        )
+    return f"{what} differs from the answer beyond its first digits."
 
 
 def shape_sentence(what, got, expected):

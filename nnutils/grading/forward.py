@@ -33,7 +33,9 @@ def _linear_forward(candidate, rng):
         dtype = case_dtype(index, len(sizes))
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         case = f"with A{A_prev.shape}, W{W.shape}, b{b.shape}, {np.dtype(dtype).name}."
-        out = call(candidate, "linear_forward", A_prev, W, b, shape_hint=MATRIX_PRODUCT)
+        out = call(
+            candidate, "linear_forward", A_prev, W, b, hints=[("^ValueError", MATRIX_PRODUCT)]
+        )
         Z, cache = expect_tuple(out, 2, "the result", "Z, cache", case)
         expected = W @ A_prev + b
         mistakes = [
@@ -96,33 +98,13 @@ def unambiguous(mistakes):
     ]
 
 
-def call_elementwise(candidate, name, Z, *args):
-    """Call an activation; Python's max/min on an array gets a pointer to np.maximum."""
-    try:
-        return call(candidate, name, Z, *args)
-    except Mistake as mistake:
-        if "truth value of an array" in mistake.sentence:
-            raise Mistake(
-                f"{name} compares a whole array with a number in an `if` or with Python's "
-                "max/min: use NumPy's elementwise np.maximum(Z, 0) or np.where(Z > 0, ...).",
-                *mistake.details,
-            ) from None
-        if "OverflowError" in mistake.sentence or "converted to Python scalars" in mistake.sentence:
-            raise Mistake(
-                f"{mistake.sentence.rstrip('.')}. Use np.exp, which works on whole arrays "
-                "(math.exp takes one number) and gives inf rather than an error.",
-                *mistake.details,
-            ) from None
-        raise
-
-
 @exercise("sigmoid")
 def _sigmoid(candidate, rng):
     """1 / (1 + e^-Z) elementwise, with exact zeros and |Z| up to 1000."""
     Zs = activation_inputs(rng)
     for Z in Zs:
         case = describe_Z(Z)
-        A = call_elementwise(candidate, "sigmoid", Z)
+        A = call(candidate, "sigmoid", Z)
         if isinstance(A, np.ndarray) and np.isnan(A).any() and np.abs(Z).max() > 100:
             raise Mistake(
                 "sigmoid(Z) gives NaN for large |Z|: e^Z overflows to inf and inf / inf is NaN; "
@@ -131,7 +113,8 @@ def _sigmoid(candidate, rng):
             )
         mistakes = [
             (
-                "sigmoid has a sign error: it is 1 / (1 + e^(-Z)), with a minus in the exponent.",
+                "sigmoid(Z) returns 1 - σ(Z), which is σ(-Z): near 0 for large Z, where σ(Z) is "
+                "near 1. σ(Z) = 1 / (1 + e^(-Z)): the numerator is 1 and the exponent is -Z.",
                 ref.sigmoid(-Z),
             ),
             (
@@ -149,7 +132,7 @@ def _relu(candidate, rng):
     Zs = activation_inputs(rng)
     for Z in Zs:
         case = describe_Z(Z)
-        A = call_elementwise(candidate, "relu", Z)
+        A = call(candidate, "relu", Z)
         mistakes = [
             (
                 "relu keeps the negative part and drops the positive one: it is np.maximum(Z, 0), "
@@ -183,22 +166,32 @@ def leaky_mistakes(Z, name):
     ]
 
 
+SWAPPED = "alpha scales the negative inputs; the positive ones pass through unchanged."
+# For alpha > 1, np.maximum(Z, alpha * Z) gives the same numbers as the swap.
+SWAPPED_ABOVE_1 = (
+    "leaky_relu(Z) multiplies the positive inputs by alpha and leaves the negative ones "
+    "unchanged, which is what np.maximum(Z, alpha * Z) does when alpha > 1 (it is leaky ReLU "
+    "only for alpha <= 1): use np.where(Z > 0, Z, alpha * Z)."
+)
+
+
 @exercise("leaky_relu")
 def _leaky_relu(candidate, rng):
     """Z where Z > 0, else alpha * Z, for the default and given alphas."""
     Zs = activation_inputs(rng)
-    alphas = [None, 0.1, None, 0.2, 0.05, float(rng.uniform(0.02, 0.3))]
+    # One alpha above 1, where np.maximum(Z, alpha * Z) is no longer leaky ReLU.
+    alphas = [None, 0.1, None, 0.2, float(rng.uniform(1.5, 4)), float(rng.uniform(0.02, 0.3))]
     for Z, alpha in zip(Zs, alphas, strict=True):
         args = () if alpha is None else (alpha,)
         slope = 0.01 if alpha is None else alpha
         case = describe_Z(Z)[:-1] + (
             ", alpha left at its default." if alpha is None else f", alpha={alpha:.3g}."
         )
-        A = call_elementwise(candidate, "leaky_relu", Z, *args)
+        A = call(candidate, "leaky_relu", Z, *args)
         mistakes = [
             ("negative inputs should give alpha * Z, not 0: that is plain ReLU.", ref.relu(Z)),
             (
-                "alpha scales the negative inputs; the positive ones pass through unchanged.",
+                SWAPPED_ABOVE_1 if slope > 1 else SWAPPED,
                 np.where(Z > 0, slope * Z, Z),
             ),
             ("use the alpha argument instead of a fixed 0.01.", ref.leaky_relu(Z, 0.01)),
@@ -314,35 +307,26 @@ def network_dims(rng):
     return dims
 
 
-def call_L_model_forward(candidate, X, parameters, L):
-    """Call the candidate; a KeyError for a layer that does not exist gets its own sentence."""
-    try:
-        return call(candidate, "L_model_forward", X, parameters)
-    except Mistake as mistake:
-        if (
-            f"KeyError: 'W{L + 1}'" in mistake.sentence
-            or f"KeyError: 'b{L + 1}'" in mistake.sentence
-        ):
-            raise Mistake(
-                f"L_model_forward asked for layer {L + 1}, but this network has L = {L}: "
-                "L = len(parameters) // 2 (a W and a b per layer); the hidden layers are "
-                "1 .. L-1 and the output layer is L.",
-                *mistake.details,
-            ) from None
-        if "matmul" in mistake.sentence or "not aligned" in mistake.sentence:
-            raise Mistake(
-                "L_model_forward failed in a matrix product: layer l's W{l} has n_{l-1} columns "
-                "and must multiply the output of layer l-1; check that every layer gets the "
-                "previous layer's A and that each layer is applied once.",
-                mistake.sentence,
-                *mistake.details,
-            ) from None
-        if "KeyError: 'W0'" in mistake.sentence or "KeyError: 'b0'" in mistake.sentence:
-            raise Mistake(
-                "layers are numbered from 1: there is no W0 or b0 (loop over range(1, L)).",
-                *mistake.details,
-            ) from None
-        raise
+def forward_hints(L):
+    """(pattern, sentence) hints for the errors of an L-layer forward pass gone wrong."""
+    return [
+        (
+            f"KeyError: '[Wb]{L + 1}'",
+            f"L_model_forward asked for layer {L + 1}, but this network has L = {L}: "
+            "L = len(parameters) // 2 (a W and a b per layer); the hidden layers are "
+            "1 .. L-1 and the output layer is L.",
+        ),
+        (
+            "KeyError: '[Wb]0'",
+            "Layers are numbered from 1: there is no W0 or b0 (loop over range(1, L)).",
+        ),
+        (
+            "matmul|not aligned",
+            "Layer l's W{l} has n_{l-1} columns and must multiply the output of layer l-1: "
+            "check that every layer gets the previous layer's A and that each layer is "
+            "applied once.",
+        ),
+    ]
 
 
 def expect_cache_count(caches, parameters, L, case):
@@ -435,7 +419,7 @@ def _L_model_forward(candidate, rng):
             f"with layer_dims={dims} (L = {L}), m={m}, {np.dtype(dtype).name}; "
             "caches[l-1] belongs to layer l."
         )
-        out = call_L_model_forward(candidate, X, parameters, L)
+        out = call(candidate, "L_model_forward", X, parameters, hints=forward_hints(L))
         AL, caches = expect_tuple(out, 2, "the result", "AL, caches", case)
         if isinstance(AL, list) and isinstance(caches, np.ndarray):
             raise Mistake("return (AL, caches), in that order.", case)

@@ -10,24 +10,11 @@ from .expect import Mistake, call, expect_keys, shape_sentence
 SCALE_TOLERANCE = 0.25
 
 
-def _call(candidate, name, *args):
-    """``call``, with a hint for the commonest error: a shape given as several arguments."""
-    try:
-        return call(candidate, name, *args)
-    except Mistake as mistake:
-        if "as a data type" in mistake.sentence:
-            raise Mistake(
-                f"{mistake.sentence} A shape is ONE tuple, as in np.zeros((n, 1)) and "
-                "rng.standard_normal((n, n_prev)); np.zeros(n, 1) reads the 1 as a dtype.",
-                *mistake.details,
-            ) from None
-        raise
-
-
 def _expect_weights(W, shape, name, n_prev, case, scale_hint, lenient=False):
     """Shape, float dtype, not zero, rows not identical, not too large.
 
-    ``lenient`` also accepts the scale sqrt(2 / n_l) of a mistaken fan-in (n_l units).
+    ``lenient`` lets the scale sqrt(2 / n_l) of the wrong fan (n_l units) pass this limit,
+    for ``_expect_fan_in`` to name where a layer tells it from He.
     """
     if not isinstance(W, np.ndarray):
         raise Mistake(f"{name} should be a NumPy array, got {type(W).__name__}.", case)
@@ -103,14 +90,20 @@ def _expect_parameters(parameters, name, keys, case):
     expect_keys(parameters, keys, "the returned dict", case)
 
 
-def _sign_note(W, name):
-    """A note when every weight of ``W`` has the same sign, else None."""
-    if W.size > 1 and ((W >= 0).all() or (W <= 0).all()):
-        return (
-            f"every weight in {name} has the same sign (rng.random draws from [0, 1)): "
-            "accepted, but weights are normally centred on 0, as rng.standard_normal gives."
-        )
-    return None
+def _expect_centred(weights, scale_hint):
+    """The weights of all cases together must have both signs, as standard normal draws do.
+
+    Hundreds of normal draws all of one sign have a chance below 2^-400.
+    """
+    W = np.concatenate([w.ravel() for w in weights])
+    for sign, same in (("positive", W >= 0), ("negative", W <= 0)):
+        if same.all():
+            raise Mistake(
+                f"all {W.size} weights drawn in these cases are {sign} or zero: they do not come "
+                "from a standard normal distribution, which is centred on 0 (rng.random, for "
+                "instance, draws from [0, 1)). Draw them with rng.standard_normal(shape) "
+                f"{scale_hint}.",
+            )
 
 
 def _is_near(value, target):
@@ -119,9 +112,9 @@ def _is_near(value, target):
 
 def _expect_uses_rng(candidate, name, args, case):
     """Same seed gives the same parameters; different seeds give different weights."""
-    first = _call(candidate, name, *args, 7)
-    again = _call(candidate, name, *args, 7)
-    other = _call(candidate, name, *args, 8)
+    first = call(candidate, name, *args, 7)
+    again = call(candidate, name, *args, 7)
+    other = call(candidate, name, *args, 8)
     same_seed = all(np.array_equal(first[k], again[k]) for k in first)
     new_seed = any(not np.array_equal(first[k], other[k]) for k in first if k.startswith("W"))
     if not (same_seed and new_seed):
@@ -140,31 +133,31 @@ def _initialize_parameters(candidate, rng):
     sizes += [tuple(int(n) for n in rng.integers(1, 9, size=3)) for _ in range(2)]
     sizes.append((int(rng.integers(40, 80)), int(rng.integers(10, 30)), 1))
     hint = "* 0.01"
+    weights = []
     for n_x, n_h, n_y in sizes:
         case = f"with n_x={n_x}, n_h={n_h}, n_y={n_y}."
-        parameters = _call(
-            candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6))
-        )
+        parameters = call(candidate, "initialize_parameters", n_x, n_h, n_y, int(rng.integers(1e6)))
         _expect_parameters(parameters, "initialize_parameters", ["W1", "b1", "W2", "b2"], case)
         _expect_weights(parameters["W1"], (n_h, n_x), "W1", n_x, case, hint)
         _expect_bias(parameters["b1"], n_h, "b1", case)
         _expect_weights(parameters["W2"], (n_y, n_h), "W2", n_h, case, hint)
         _expect_bias(parameters["b2"], n_y, "b2", case)
         _expect_uses_rng(candidate, "initialize_parameters", (n_x, n_h, n_y), case)
+        weights += [parameters["W1"], parameters["W2"]]
+    _expect_centred(weights, hint)
     return len(sizes), _small_scale_notes(parameters["W1"])
 
 
 def _small_scale_notes(W1):
-    """Notes on a first layer (of the largest case) far from 0.01 or not centred on 0."""
-    notes = [_sign_note(W1, "W1")]
+    """A note on a first layer (of the largest case) far from 0.01."""
     std = float(W1.std())
-    if not 0.5 * 0.01 <= std <= 2 * 0.01:
-        notes.append(
-            f"your W1 has standard deviation {std:.2g}, where the lesson asks for 0.01: "
-            "accepted (any small random start breaks the symmetry), but your numbers below "
-            "will differ from the text."
-        )
-    return [note for note in notes if note]
+    if 0.5 * 0.01 <= std <= 2 * 0.01:
+        return []
+    return [
+        f"your W1 has standard deviation {std:.2g}, where the lesson asks for 0.01: "
+        "accepted (any small random start breaks the symmetry), but your numbers below "
+        "will differ from the text."
+    ]
 
 
 def _expect_layer_keys(parameters, L, case):
@@ -204,28 +197,39 @@ def _expect_fresh_draws(parameters, L, case):
                 )
 
 
-def _he_scale_notes(W, n_prev, n):
-    """Notes on a first layer W (n, n_prev) whose scale is not He's sqrt(2 / n_prev)."""
-    notes = [_sign_note(W, "W1")]
-    std, he = float(W.std()), np.sqrt(2 / n_prev)
-    if not _is_near(std, he):
-        named = [
-            (0.01, " (the 0.01 of the two-layer network)"),
-            (np.sqrt(1 / n_prev), " (Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh)"),
-            (
-                np.sqrt(2 / n),
-                " (sqrt(2 / layer_dims[l]): the layer's own size instead of its "
-                "number of inputs, layer_dims[l - 1])",
-            ),
-            (2 / n_prev, " (2 / n_{l-1}, without the square root)"),
-        ]
-        which = next((text for scale, text in named if _is_near(std, scale)), "")
-        notes.append(
-            f"your weights have standard deviation {std:.2g}{which} in a layer with {n_prev} "
-            f"inputs, where He gives sqrt(2 / {n_prev}) = {he:.2g}: fine for this check, but "
-            "watch the 10-layer picture below."
+def _expect_fan_in(W, n, n_prev, name, case):
+    """He divides by the inputs n_prev, not by the layer's own size n.
+
+    Checked where the two scales differ by sqrt(2) or more and W has 1000 entries or more:
+    a He draw lands above the geometric mean of the two with a chance below 1e-15.
+    """
+    std, he, own = float(W.std()), np.sqrt(2 / n_prev), np.sqrt(2 / n)
+    if W.size >= 1000 and n_prev >= 2 * n and np.sqrt(he * own) < std <= 1.25 * own:
+        raise Mistake(
+            f"the weights of {name} have standard deviation {std:.2g}, about sqrt(2 / {n}) = "
+            f"{own:.2g}: 2 divided by the layer's own size, n_l = layer_dims[l] = {n}. He divides "
+            "by the number of inputs of the layer, n_{l-1} = layer_dims[l - 1] = "
+            f"{n_prev}: * np.sqrt(2 / layer_dims[l - 1]) = {he:.2g}.",
+            case,
         )
-    return [note for note in notes if note]
+
+
+def _he_scale_notes(W, n_prev):
+    """A note on a first layer W with n_prev inputs whose scale is not He's sqrt(2 / n_prev)."""
+    std, he = float(W.std()), np.sqrt(2 / n_prev)
+    if _is_near(std, he):
+        return []
+    named = [
+        (0.01, " (the 0.01 of the two-layer network)"),
+        (np.sqrt(1 / n_prev), " (Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh)"),
+        (2 / n_prev, " (2 / n_{l-1}, without the square root)"),
+    ]
+    which = next((text for scale, text in named if _is_near(std, scale)), "")
+    return [
+        f"your weights have standard deviation {std:.2g}{which} in a layer with {n_prev} "
+        f"inputs, where He gives sqrt(2 / {n_prev}) = {he:.2g}: fine for this check, but "
+        "watch the 10-layer picture below."
+    ]
 
 
 @exercise("initialize_parameters_deep")
@@ -233,14 +237,16 @@ def _initialize_parameters_deep(candidate, rng):
     """One W and b per layer, He-scaled weights, fresh draws for each layer."""
     dims_list = [[2, 4, 1], [3, 4, 4, 4, 1]]  # W2 and W3 of one shape: fresh draws for each?
     dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
-    # The first layer of the last case has 2.5 to 6 times more inputs than units, so that the
-    # notes can tell sqrt(2 / n_prev) from sqrt(2 / n), and unscaled weights are too large.
+    # The first layer of the last case has 2.5 to 6 times more inputs than units, so that
+    # sqrt(2 / n), the layer's own size, is told from He's sqrt(2 / n_prev), and unscaled
+    # weights are too large.
     dims_list.append([int(rng.integers(100, 150)), int(rng.integers(25, 40)), 7, 1])
     hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialisation)"
+    weights = []
     for dims in dims_list:
         case = f"with layer_dims={dims}."
         L = len(dims) - 1
-        parameters = _call(
+        parameters = call(
             candidate, "initialize_parameters_deep", list(dims), int(rng.integers(1e6))
         )
         _expect_layer_keys(parameters, L, case)
@@ -248,7 +254,10 @@ def _initialize_parameters_deep(candidate, rng):
             n, n_prev = dims[l], dims[l - 1]
             W = parameters[f"W{l}"]
             _expect_weights(W, (n, n_prev), f"W{l}", n_prev, case, hint, lenient=True)
+            _expect_fan_in(W, n, n_prev, f"W{l}", case)
             _expect_bias(parameters[f"b{l}"], n, f"b{l}", case)
+            weights.append(W)
         _expect_fresh_draws(parameters, L, case)
         _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
-    return len(dims_list), _he_scale_notes(parameters["W1"], dims[0], dims[1])
+    _expect_centred(weights, hint)
+    return len(dims_list), _he_scale_notes(parameters["W1"], dims[0])

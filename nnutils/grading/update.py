@@ -57,19 +57,12 @@ def describe_case(parameters, **values):
 
 def call_update(candidate, name, *args, may_change=()):
     """``call``, with a KeyError on a layer that does not exist explained as a loop off by one."""
-    parameters = args[0]
-    L = len(parameters) // 2
-    try:
-        return call(candidate, name, *args, may_change=may_change)
-    except Mistake as mistake:
-        outside = [f"'{p}{l}'" for p in ("W", "b", "dW", "db") for l in (0, L + 1)]
-        if "KeyError" in mistake.sentence and any(key in mistake.sentence for key in outside):
-            raise Mistake(
-                f"{mistake.sentence}: the layers are numbered 1 to L, so loop over "
-                "range(1, L + 1) (or over the keys of parameters).",
-                *mistake.details,
-            ) from None
-        raise
+    L = len(args[0]) // 2
+    outside = "|".join(f"'{p}{l}'" for p in ("W", "b", "dW", "db") for l in (0, L + 1))
+    loop = "The layers are numbered 1 to L, so loop over range(1, L + 1) (or over the keys)."
+    return call(
+        candidate, name, *args, may_change=may_change, hints=[(f"KeyError: ({outside})", loop)]
+    )
 
 
 def unchanged_sentence(unchanged, L):
@@ -277,18 +270,15 @@ def batches_order(out, X, Y, size, case):
     return order
 
 
+COLUMNS = (
+    "^IndexError",
+    "Examples are columns: shuffle with X[:, permutation], not X[permutation].",
+)
+
+
 def call_batches(candidate, X, Y, size, rng):
-    """Call the candidate; an IndexError most likely comes from indexing rows."""
-    try:
-        return call(candidate, "random_mini_batches", X, Y, size, rng, may_change=(3,))
-    except Mistake as mistake:
-        if "IndexError" not in mistake.sentence:
-            raise
-        raise Mistake(
-            f"{mistake.sentence}. Examples are columns: shuffle with X[:, permutation], not "
-            "X[permutation].",
-            *mistake.details,
-        ) from None
+    """Call the candidate (it may draw from ``rng``); an IndexError hints at indexing rows."""
+    return call(candidate, "random_mini_batches", X, Y, size, rng, may_change=(3,), hints=[COLUMNS])
 
 
 def expect_uses_rng(candidate, X, Y, size, seed, case):

@@ -1,0 +1,101 @@
+"""What a check sets aside while it runs, so that its verdict is about one exercise only.
+
+- The learner's own versions of EARLIER exercises that the candidate calls by name
+  (``linear_activation_forward`` calling their ``linear_forward``) are replaced by
+  the course's reference versions in the candidate's globals, and put back after,
+  even on an error or an interrupt. A mistake in an early exercise then costs that
+  exercise alone; the check says in a note that it used the course's version.
+- NumPy functions reassigned in the kernel (``np.exp = ...``) get NumPy's own back
+  for the duration, so that neither the candidate nor the reference use them.
+
+Outside a check, the learner's own functions and NumPy's attributes are untouched.
+"""
+
+import types
+from contextlib import contextmanager
+
+import numpy as np
+
+from .. import reference as ref
+
+# NumPy's own functions, taken when the course is imported (before any learner's code runs).
+NUMPY = {name: value for name, value in vars(np).items() if callable(value)}
+LINALG = {name: value for name, value in vars(np.linalg).items() if callable(value)}
+
+
+def _global_names(code):
+    """Every global name that ``code`` or a function nested in it looks up."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _global_names(constant)
+    return names
+
+
+def earlier_exercises(candidate, exercise_id, exercises):
+    """{name: learner's function} of the other exercises that ``candidate`` calls by name.
+
+    Follows the learner's own helper functions (those defined with the same globals),
+    not the exercises themselves, which the reference versions will replace. Only
+    exercises with a reference version in ``nnutils.reference`` count.
+    """
+    if not isinstance(candidate, types.FunctionType):
+        return {}
+    namespace = candidate.__globals__
+    found, seen, stack = {}, {candidate}, [candidate]
+    while stack:
+        function = stack.pop()
+        for name in _global_names(function.__code__):
+            value = namespace.get(name)
+            if name in exercises and name != exercise_id and hasattr(ref, name):
+                if callable(value) and value is not getattr(ref, name):
+                    found[name] = value
+            elif (
+                isinstance(value, types.FunctionType)
+                and value.__globals__ is namespace
+                and value not in seen
+            ):
+                seen.add(value)
+                stack.append(value)
+    return found
+
+
+@contextmanager
+def rebound(namespace, replacements):
+    """Set ``namespace[name] = value`` for each replacement; restore the old values after."""
+    saved = {name: namespace[name] for name in replacements if name in namespace}
+    try:
+        namespace.update(replacements)
+        yield
+    finally:
+        for name in replacements:
+            if name in saved:
+                namespace[name] = saved[name]
+            else:
+                namespace.pop(name, None)
+
+
+def _changed(module, originals):
+    """{name: NumPy's own function} for each attribute of ``module`` reassigned since import."""
+    return {
+        name: value for name, value in originals.items() if getattr(module, name, None) is not value
+    }
+
+
+@contextmanager
+def isolated(candidate, exercise_id, exercises):
+    """Run a check with the course's earlier exercises and NumPy's own functions.
+
+    Yields (earlier, numpy_names): the learner's earlier functions that were set
+    aside ({name: function}) and the names of the NumPy functions restored.
+    """
+    earlier = earlier_exercises(candidate, exercise_id, exercises)
+    numpy_own, linalg_own = _changed(np, NUMPY), _changed(np.linalg, LINALG)
+    namespace = candidate.__globals__ if earlier else {}
+    references = {name: getattr(ref, name) for name in earlier}
+    with (
+        rebound(namespace, references),
+        rebound(vars(np), numpy_own),
+        rebound(vars(np.linalg), linalg_own),
+    ):
+        yield earlier, [f"np.{n}" for n in numpy_own] + [f"np.linalg.{n}" for n in linalg_own]

@@ -38,12 +38,17 @@ class Look:
 
     # The output that stops a cell: JupyterLab renders an error output as stderr text.
     error = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-    # A check's explanation (today: inside the error output, drawn by nnutils' ANSI handler).
-    message = error
-    # A check's green pass: its _repr_html_ block.
-    passed = ".jp-OutputArea-output[data-mime-type='text/html']"
+    # A failed check's explanation: nnutils' HTML block (CheckResult._repr_html_).
+    message = ".nnutils-check.nnutils-fail"
+    # A check's green pass.
+    passed = ".nnutils-check.nnutils-pass"
     # A tqdm bar drawn as a widget (tqdm.notebook: an HBox holding a progress bar).
     progress_widget = ".jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output progress"
+
+    @property
+    def words(self):
+        """What a learner reads of a check and a stop, whose words must stay whole."""
+        return f"{self.message}, {self.error}"
 
 
 LOOK = Look()

@@ -100,19 +100,29 @@ def notebook(request, lab, page):
     Notebook(page).close()
 
 
-class Findings:
-    """What the page got wrong, collected so that one run reports every display problem."""
+@pytest.fixture
+def findings(request, notebook):
+    """The test's display problems; asserted at the end of the test."""
+    return Findings(notebook.page, ARTIFACTS / request.node.name)
 
-    def __init__(self):
+
+class Findings:
+    """What the page got wrong, collected so that one run reports every display problem;
+    each with a screenshot of the moment, in ``folder``."""
+
+    def __init__(self, page, folder):
+        self.page, self.folder = page, folder
         self.problems = []
 
     def expect(self, ok, problem):
         if not ok:
             self.problems.append(problem)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=self.folder / f"problem-{len(self.problems)}.png")
 
     def words_whole(self, notebook, index):
-        """No check message of cell ``index`` breaks a word across lines."""
-        broken = broken_words(notebook.outputs(index, LOOK.message))
+        """No check message or stop line of cell ``index`` breaks a word across lines."""
+        broken = broken_words(notebook.outputs(index, LOOK.words))
         words = [b["word"] for b in broken]
         css = sorted({b["css"] for b in broken})
         self.expect(
@@ -173,9 +183,8 @@ def run_failing(notebook, findings, cell, exercise, *words):
     findings.words_whole(notebook, cell + 1)
 
 
-def test_lesson_01_run_all_then_an_exercise(notebook):
+def test_lesson_01_run_all_then_an_exercise(notebook, findings):
     """Run All stops visibly at dataset_shapes; a right answer passes, a wrong one explains."""
-    findings = Findings()
     notebook.open(LESSON_01)
     notebook.run_all()
     first = stopped_at(notebook, findings, "dataset_shapes")
@@ -191,10 +200,9 @@ def test_lesson_01_run_all_then_an_exercise(notebook):
     findings.assert_none()
 
 
-def test_lesson_05_linear_backward(notebook):
+def test_lesson_05_linear_backward(notebook, findings):
     """Run All stops visibly at sigmoid_backward; linear_backward passes; db without keepdims
     gets a message naming keepdims."""
-    findings = Findings()
     notebook.open(LESSON_05)
     notebook.run_all()
     stopped_at(notebook, findings, "sigmoid_backward")

@@ -21,3 +21,8 @@ _FAKE_DATA = tempfile.mkdtemp(prefix="nnutils-test-data-")
 atexit.register(shutil.rmtree, _FAKE_DATA, ignore_errors=True)
 write_folder(os.path.join(_FAKE_DATA, "cifar10"), fake_cifar(per_batch=100, n_test=100))
 os.environ["NNUTILS_DATA"] = _FAKE_DATA
+
+# Every check records its verdict: into a scratch file, never the user's own progress.
+_PROGRESS = tempfile.mkdtemp(prefix="nnutils-test-progress-")
+atexit.register(shutil.rmtree, _PROGRESS, ignore_errors=True)
+os.environ["NNUTILS_PROGRESS"] = os.path.join(_PROGRESS, "progress.json")

@@ -11,30 +11,47 @@ argument if given, else the environment variable ``NNUTILS_DATA`` if set, else a
 per-user cache (``$XDG_CACHE_HOME/nnutils`` or ``~/.cache/nnutils`` on Linux and macOS,
 ``%LOCALAPPDATA%\\nnutils`` on Windows); ``cache_folder()`` tells which. The folder holds
 the official archive ``cifar-10-python.tar.gz`` (170 MB, checked against its MD5) and
-its extracted batches ``cifar-10-batches-py/``. Offline, download the archive elsewhere
-and put it in that folder by hand: the error message names the exact path.
+its extracted batches ``cifar-10-batches-py/``, with ``nnutils-record.json`` in there:
+the archive's MD5 and each batch file's size and SHA-256, checked whenever a file is
+read. Offline, download the archive elsewhere and put it in that folder by hand: the
+error message names the exact path.
 
 Every file appears under its final name only once complete (download and
-extraction go to temporary names first). A damaged cache is rebuilt from the
-archive, and a damaged archive is downloaded again.
+extraction go to temporary names first; a later load removes those a killed one
+left). Loads sharing a folder take turns through its lock file ``.lock``: one
+downloads and extracts, the others wait, then read. Batches that do not match
+their record, or were extracted from another archive, are rebuilt from the
+archive; a damaged archive is downloaded again. Batches without a record and
+without an archive beside them (put there by hand) are used as they are, once
+their values pass the checks.
 """
 
+import contextlib
+import errno
+import gzip
 import hashlib
 import http.client
+import json
 import os
 import pickle
+import posixpath
 import shutil
+import ssl
 import sys
 import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
+import filelock
 import numpy as np
 from tqdm.auto import tqdm
+
+from nnutils.settings import autograding
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -43,9 +60,17 @@ FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{k}" for k in range(1, 6))
 TEST_BATCH = "test_batch"
 META = "batches.meta"
+NEEDED = (*TRAIN_BATCHES, TEST_BATCH, META)  # the archive's other members are skipped
+RECORD = "nnutils-record.json"
+LOCK = ".lock"
 N_PIXELS = 3 * 32 * 32
+N_CLASSES = 10
 ATTEMPTS = 3
 RETRY_DELAY = 2.0  # seconds before a retry, times the attempt number
+TIMEOUT = 30.0  # seconds a connection may stay silent
+DEADLINE = 3600.0  # seconds a whole download may take, retries included
+LOCK_WAIT = DEADLINE + 600.0  # seconds to wait for another process's download
+MAX_MEMBER = 40_000_000  # bytes a member may hold (an official batch file holds 31 MB)
 CHUNK = 1 << 20
 
 
@@ -72,22 +97,31 @@ class ChecksumMismatch(Cifar10Error):
 
 
 class UnsafeArchive(Cifar10Error):
-    """The archive holds a member that would land outside the extraction folder."""
+    """The archive holds a member that would land outside the extraction folder, or is too big."""
+
+
+class CacheFolderError(Cifar10Error):
+    """The cache folder cannot be written: read-only, full, or not a folder at all."""
 
 
 class _Interrupted(Exception):
     """The connection dropped before the whole body arrived."""
 
 
+class _TooSlow(Exception):
+    """The download went past its deadline."""
+
+
 class _Damaged(Exception):
-    """An extracted batch file is missing or unreadable."""
+    """An extracted batch file is missing, unreadable, or not what the record says."""
 
 
 def load_cifar10(data_home=None, *, url=URL, md5=MD5, download=True, subset=None, progress=True):
     """Load CIFAR-10, downloading the official archive the first time.
 
     ``subset``: keep only the first ``subset`` images of each split (all by default),
-    reading only the batches they need. ``download=False`` never touches the network.
+    reading only the batches they need. ``download=False`` never touches the network (nor
+    does nbgrader's autograder).
     Returns ``Cifar10(X_train, y_train, X_test, y_test, class_names)``; the X are
     (3072, m) float32 views of row-major (m, 3072) arrays, so ``X.T`` is the
     one-image-per-row layout at no cost. Raises a ``Cifar10Error`` whose message
@@ -96,6 +130,8 @@ def load_cifar10(data_home=None, *, url=URL, md5=MD5, download=True, subset=None
     if subset is not None and (not isinstance(subset, int | np.integer) or subset < 1):
         raise ValueError(f"subset must be a positive number of images or None, got {subset!r}")
     folder = cache_folder(data_home)
+    if autograding():  # the class shares one folder ($NNUTILS_DATA): no download per student
+        download = False
     try:
         return _load(folder, url, md5, download, subset, progress)
     except Cifar10Error as error:
@@ -114,21 +150,130 @@ def cache_folder(data_home=None):
 
 
 def _load(folder, url, md5, download, subset, progress):
-    batches = folder / FOLDER
-    if batches.is_dir():
-        try:
-            return _parse(batches, subset)
-        except _Damaged as damage:
-            _say(f"The CIFAR-10 cache in {batches} is damaged ({damage}); rebuilding it.")
-    _ensure_archive(folder, url, md5, download, progress)
-    _extract(folder / ARCHIVE, batches)
+    """Read the cache without waiting if it is sound, else rebuild it under the lock."""
     try:
-        return _parse(batches, subset)
+        data = _parse(folder, md5, subset)
+    except _Damaged:
+        if not download and not (folder / ARCHIVE).is_file():
+            raise _not_here(folder, url) from None
+        with _disk_errors(folder), _locked(folder):
+            return _rebuild(folder, url, md5, download, subset, progress)
+    _clean_if_idle(folder)
+    return data
+
+
+def _rebuild(folder, url, md5, download, subset, progress):
+    """Holding the lock: read what another process may have just built, else build it."""
+    _remove_litter(folder)
+    batches = folder / FOLDER
+    try:
+        return _parse(folder, md5, subset)
     except _Damaged as damage:
+        if os.path.lexists(batches):
+            _say(f"The CIFAR-10 cache in {batches} is damaged or stale ({damage}); rebuilding it.")
+    _ensure_archive(folder, url, md5, download, progress)
+    _extract(folder / ARCHIVE, batches, md5)
+    try:
+        return _parse(folder, md5, subset)
+    except _Damaged as damage:
+        _remove(batches)
         raise Cifar10Error(
             f"{folder / ARCHIVE} passed its checksum but does not hold CIFAR-10 batches "
             f"({damage}). Delete that file and load again."
         ) from None
+
+
+# --- the cache folder: lock, litter, disk errors ---------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(folder):
+    """Hold ``folder``'s lock file, waiting while another process loads into it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(folder / LOCK)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        _say(f"Another process is loading CIFAR-10 into {folder}; waiting for it.")
+        try:
+            lock.acquire(timeout=LOCK_WAIT)
+        except filelock.Timeout:
+            raise Cifar10Error(
+                f"Another process has been loading CIFAR-10 into {folder} for "
+                f"{_duration(LOCK_WAIT)}. Stop it (restart that notebook's kernel) and load again."
+            ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _litter(folder):
+    """Temporary files and folders of downloads and extractions in ``folder``."""
+    return [*folder.glob(f".{ARCHIVE}.*.part"), *folder.glob(".extract-*")]
+
+
+def _remove_litter(folder):
+    """Delete what killed loads left (call holding the lock: no live load owns any)."""
+    for path in _litter(folder):
+        _remove(path)
+
+
+def _clean_if_idle(folder):
+    """Remove litter if there is some and no other process is loading right now."""
+    if not _litter(folder):
+        return
+    lock = filelock.FileLock(folder / LOCK)
+    with contextlib.suppress(OSError, filelock.Timeout), lock.acquire(timeout=0):
+        _remove_litter(folder)
+
+
+def _remove(path):
+    """Delete a file or a folder tree, whichever ``path`` is."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+@contextlib.contextmanager
+def _disk_errors(folder):
+    """Turn an OS error raised while writing in ``folder`` into advice."""
+    try:
+        yield
+    except Cifar10Error:
+        raise
+    except OSError as error:
+        raise _disk_advice(folder, error) from None
+
+
+def _disk_advice(folder, error):
+    """The ``CacheFolderError`` that tells what to do about ``error``."""
+    other = "or set NNUTILS_DATA to another folder"
+    if error.errno == errno.ENOSPC:
+        return CacheFolderError(
+            f"The disk that holds {folder} is full. CIFAR-10 needs about 350 MB there: "
+            f"free some space, {other}."
+        )
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return CacheFolderError(
+            f"Cannot write in {folder} ({error.strerror}). Make it writable, {other}."
+        )
+    blocker = _file_in_the_way(folder)
+    if blocker is not None:
+        return CacheFolderError(
+            f"{blocker} is a file, not a folder, so CIFAR-10 cannot be stored in {folder}. "
+            f"Move that file away, {other}."
+        )
+    return CacheFolderError(f"Cannot store CIFAR-10 in {folder} ({error}). Check it, {other}.")
+
+
+def _file_in_the_way(folder):
+    """The nearest of ``folder`` and its parents that exists, if it is not a folder."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None if path.is_dir() else path
+    return None
 
 
 # --- download -----------------------------------------------------------------------
@@ -147,19 +292,23 @@ def _ensure_archive(folder, url, md5, download, progress):
             raise ChecksumMismatch(f"{message}. {_by_hand(archive, url)}")
         _say(f"{message}; downloading it again.")
     elif not download:
-        raise Cifar10Unavailable(
-            f"CIFAR-10 is not in {folder} and download=False. " + _by_hand(archive, url)
-        )
+        raise _not_here(folder, url)
     _download(url, archive, md5, progress)
+
+
+def _not_here(folder, url):
+    return Cifar10Unavailable(
+        f"CIFAR-10 is not in {folder} and download=False. " + _by_hand(folder / ARCHIVE, url)
+    )
 
 
 def _download(url, archive, md5, progress):
     """Fetch ``url`` into ``archive`` atomically, retrying interrupted transfers."""
-    archive.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + DEADLINE
     for attempt in range(1, ATTEMPTS + 1):
         part = archive.with_name(f".{archive.name}.{os.getpid()}.part")
         try:
-            got = _fetch(url, part, progress)
+            got = _fetch(url, part, progress, deadline)
         except _Interrupted as error:
             if attempt == ATTEMPTS:
                 raise Cifar10Unavailable(
@@ -177,6 +326,11 @@ def _download(url, archive, md5, progress):
                 f"Could not download CIFAR-10 from {url}: {_reason(error)}. "
                 + _by_hand(archive, url)
             ) from None
+        except _TooSlow:
+            raise Cifar10Unavailable(
+                f"The download of CIFAR-10 from {url} took longer than {_duration(DEADLINE)} "
+                "and was stopped: the connection is too slow. " + _by_hand(archive, url)
+            ) from None
         if got != md5:
             part.unlink()
             raise ChecksumMismatch(
@@ -188,19 +342,22 @@ def _download(url, archive, md5, progress):
         return
 
 
-def _fetch(url, part, progress):
-    """Stream ``url`` into the file ``part`` (deleted on failure); return the MD5 of the body."""
+def _fetch(url, part, progress, deadline):
+    """Stream ``url`` into the file ``part`` (deleted on failure); return the MD5 of the body.
+
+    Raises ``_TooSlow`` once the monotonic clock passes ``deadline``.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": "nnutils"})
     digest = hashlib.md5(usedforsecurity=False)
     received = 0
     try:
-        with urllib.request.urlopen(request, timeout=30) as response, open(part, "wb") as out:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response, open(part, "wb") as out:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             with tqdm(
                 total=total, unit="B", unit_scale=True, desc="CIFAR-10", disable=not progress
             ) as bar:
-                while chunk := response.read(CHUNK):
+                while chunk := _read_before(response, deadline):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
@@ -209,13 +366,23 @@ def _fetch(url, part, progress):
                 raise _Interrupted(f"received {received} of {total} bytes")
             out.flush()
             os.fsync(out.fileno())
-    except (http.client.IncompleteRead, ConnectionError, TimeoutError) as error:
+    except (http.client.IncompleteRead, ConnectionError, TimeoutError, ssl.SSLError) as error:
         part.unlink(missing_ok=True)
         raise _Interrupted(f"{type(error).__name__} after {received} bytes") from None
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     return digest.hexdigest()
+
+
+def _read_before(response, deadline):
+    """The next piece of the body (b"" at its end); ``_TooSlow`` once past ``deadline``.
+
+    Checked between reads, so a silent connection may overrun it by ``TIMEOUT``.
+    """
+    if time.monotonic() > deadline:
+        raise _TooSlow
+    return response.read1(CHUNK)
 
 
 def _md5_of(path):
@@ -241,6 +408,10 @@ def _by_hand(archive, url):
     )
 
 
+def _duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
+
+
 def _say(message):
     print(message, file=sys.stderr, flush=True)
 
@@ -248,39 +419,63 @@ def _say(message):
 # --- extraction ---------------------------------------------------------------------
 
 
-def _extract(archive, batches):
-    """Extract ``archive`` safely into a temporary folder, then move its batches into place."""
-    folder = batches.parent
-    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=folder))
+def _extract(archive, batches, md5):
+    """Replace ``batches`` by the batch files of ``archive`` and their record (hold the lock)."""
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=batches.parent))
+    extracted = staging / FOLDER  # made with the usual permissions, unlike ``staging``
     try:
-        with tarfile.open(archive, "r:*") as tar:
-            members = tar.getmembers()
-            for member in members:
-                _refuse_unsafe(member, staging, archive)
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(staging, members=members, filter="data")
-            else:
-                tar.extractall(staging, members=members)
-        extracted = staging / FOLDER
-        if not extracted.is_dir():
-            raise Cifar10Error(f"{archive} holds no {FOLDER}/ folder: it is not CIFAR-10.")
-        if batches.exists():
-            shutil.rmtree(batches)
-        try:
-            os.replace(extracted, batches)
-        except OSError:
-            if not batches.is_dir():  # else another process has just put its copy there
-                raise
-    except (tarfile.TarError, EOFError) as error:
+        extracted.mkdir()
+        files = _extract_needed(archive, extracted)
+        record = {"archive_md5": md5, "files": files}
+        (extracted / RECORD).write_text(json.dumps(record, indent=1))
+        _remove(batches)
+        os.replace(extracted, batches)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise Cifar10Error(
             f"{archive} cannot be read as a tar archive ({error}); delete it and load again."
         ) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
+
+
+def _extract_needed(archive, target):
+    """Copy the ``NEEDED`` members of ``archive`` into ``target``; return their record.
+
+    Every member is checked first (``UnsafeArchive`` on the first bad one); only
+    the batch files are written, under their own names, so no filter is needed.
+    """
+    files = {}
+    with tarfile.open(archive, "r:*") as tar:
+        members = tar.getmembers()
+        for member in members:
+            _refuse_unsafe(member, target, archive)
+        for member in members:
+            name = _needed_name(member)
+            if name is not None:
+                files[name] = _copy_member(tar.extractfile(member), target / name)
+    return files
+
+
+def _needed_name(member):
+    """The file name of ``member`` if it is one of the ``NEEDED`` batch files, else None."""
+    folder, name = posixpath.split(posixpath.normpath(member.name))
+    return name if member.isfile() and folder == FOLDER and name in NEEDED else None
+
+
+def _copy_member(source, path):
+    """Copy the open member ``source`` to ``path``; return its size and SHA-256."""
+    digest, size = hashlib.sha256(), 0
+    with source, open(path, "wb") as out:
+        while chunk := source.read(CHUNK):
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
 def _refuse_unsafe(member, target, archive):
-    """Raise ``UnsafeArchive`` unless ``member`` is a plain file or folder inside ``target``."""
+    """Raise ``UnsafeArchive`` unless ``member`` is a plain file or folder inside ``target``,
+    of at most ``MAX_MEMBER`` bytes."""
     name = member.name
     if not (member.isfile() or member.isdir()):
         problem = f"is a link or special file ({name!r})"
@@ -288,6 +483,8 @@ def _refuse_unsafe(member, target, archive):
         problem = f"has an absolute path ({name!r})"
     elif not _inside(target / name, target):
         problem = f"would be written outside the folder ({name!r})"
+    elif member.size > MAX_MEMBER:
+        problem = f"is larger than a CIFAR-10 batch ({name!r}, {member.size} bytes)"
     else:
         return
     raise UnsafeArchive(
@@ -301,39 +498,91 @@ def _inside(path, folder):
     return os.path.commonpath([real, root]) == root
 
 
-# --- parsing ------------------------------------------------------------------------
+# --- reading, checked against the record ---------------------------------------------
 
 
-def _unpickle(path):
+def _record_of(folder, md5):
+    """The record of ``folder/FOLDER`` if it came from the archive with MD5 ``md5``.
+
+    None for batches put there by hand (no record, no archive); ``_Damaged`` if
+    they must be rebuilt.
+    """
+    batches = folder / FOLDER
+    if not os.path.lexists(batches):
+        raise _Damaged(f"{FOLDER} is missing")
+    if not batches.is_dir():
+        raise _Damaged("it is a file, not a folder")
     try:
-        with open(path, "rb") as file:
-            return pickle.load(file, encoding="bytes")
+        record = json.loads((batches / RECORD).read_text())
+        extracted_from, files = record["archive_md5"], dict(record["files"])
     except FileNotFoundError:
-        raise _Damaged(f"{path.name} is missing") from None
-    except Exception as error:  # a truncated or garbled pickle fails in many ways
-        raise _Damaged(f"{path.name} is unreadable: {error or type(error).__name__}") from None
+        if (folder / ARCHIVE).exists():
+            raise _Damaged(f"it has no {RECORD}") from None
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise _Damaged(f"{RECORD} is unreadable: {error}") from None
+    if extracted_from != md5:
+        raise _Damaged(f"it was extracted from an archive with MD5 {extracted_from}")
+    return files
 
 
-def _read_batch(path):
-    """(data (n, 3072) uint8, labels (n,)) of one batch file."""
-    batch = _unpickle(path)
+def _read_checked(batches, name, record):
+    """The bytes of the batch file ``name``, checked against ``record`` (if any)."""
     try:
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        labels = np.asarray(batch[b"labels"], dtype=np.int64)
+        content = (batches / name).read_bytes()
+    except FileNotFoundError:
+        raise _Damaged(f"{name} is missing") from None
+    except OSError as error:
+        raise _Damaged(f"{name} is unreadable: {error}") from None
+    if record is None:
+        return content
+    if record.get(name) != {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}:
+        raise _Damaged(f"{name} has changed since it was extracted")
+    return content
+
+
+def _unpickle(content, name):
+    try:
+        return pickle.loads(content, encoding="bytes")
+    except Exception as error:  # a truncated or garbled pickle fails in many ways
+        raise _Damaged(f"{name} is unreadable: {error or type(error).__name__}") from None
+
+
+def _read_batch(batches, name, record):
+    """(data (n, 3072) uint8, labels (n,) int64 in 0..9) of one batch file."""
+    batch = _unpickle(_read_checked(batches, name, record), name)
+    try:
+        data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
     except (KeyError, TypeError, ValueError) as error:
-        raise _Damaged(f"{path.name} lacks data or labels ({error})") from None
-    if data.ndim != 2 or data.shape[1] != N_PIXELS or labels.shape != data.shape[:1]:
-        raise _Damaged(f"{path.name} has data {data.shape} and labels {labels.shape}")
-    return data, labels
+        raise _Damaged(f"{name} lacks data or labels ({error})") from None
+    _check_values(name, data, labels)
+    return data, labels.astype(np.int64)
 
 
-def _read_split(paths, subset):
+def _check_values(name, data, labels):
+    """``_Damaged`` unless ``data`` holds uint8 images and ``labels`` one label 0..9 each."""
+    if data.dtype != np.uint8:
+        raise _Damaged(f"{name} holds {data.dtype} images; CIFAR-10's are uint8, 0..255")
+    if data.ndim != 2:
+        raise _Damaged(f"{name} holds data of shape {data.shape}, not (images, {N_PIXELS})")
+    if data.shape[1] != N_PIXELS:
+        raise _Damaged(f"{name} holds images of {data.shape[1]} values, not {N_PIXELS}")
+    if labels.shape != data.shape[:1] or labels.dtype.kind not in "iu":
+        raise _Damaged(
+            f"{name} has {labels.shape} labels of type {labels.dtype} for {len(data)} images"
+        )
+    wrong = labels[(labels < 0) | (labels >= N_CLASSES)]
+    if wrong.size:
+        raise _Damaged(f"{name} holds label {wrong[0]}; CIFAR-10's are 0..{N_CLASSES - 1}")
+
+
+def _read_split(batches, names, record, subset):
     """Images (3072, m) float32 in [0, 1] and labels (1, m) int64 from batch files."""
     parts, m = [], 0
-    for path in paths:
+    for name in names:
         if subset is not None and m >= subset:
             break
-        data, labels = _read_batch(path)
+        data, labels = _read_batch(batches, name, record)
         parts.append((data, labels))
         m += len(labels)
     m = m if subset is None else min(m, subset)
@@ -348,12 +597,22 @@ def _read_split(paths, subset):
     return rows.T, y
 
 
-def _parse(batches, subset):
-    meta = _unpickle(batches / META)
+def _class_names(batches, record):
+    meta = _unpickle(_read_checked(batches, META, record), META)
     try:
-        class_names = [name.decode() for name in meta[b"label_names"]]
+        names = [name.decode() for name in meta[b"label_names"]]
     except (KeyError, TypeError, AttributeError) as error:
         raise _Damaged(f"{META} lacks label_names ({error})") from None
-    X_train, y_train = _read_split([batches / name for name in TRAIN_BATCHES], subset)
-    X_test, y_test = _read_split([batches / TEST_BATCH], subset)
+    if len(names) != N_CLASSES:
+        raise _Damaged(f"{META} holds {len(names)} class names; CIFAR-10 has {N_CLASSES}")
+    return names
+
+
+def _parse(folder, md5, subset):
+    """The data in ``folder/FOLDER``, each file read checked against its record."""
+    record = _record_of(folder, md5)
+    batches = folder / FOLDER
+    class_names = _class_names(batches, record)
+    X_train, y_train = _read_split(batches, TRAIN_BATCHES, record, subset)
+    X_test, y_test = _read_split(batches, [TEST_BATCH], record, subset)
     return Cifar10(X_train, y_train, X_test, y_test, class_names)

@@ -1,6 +1,9 @@
 """Write the learner notebooks ``notebooks/NN_*.ipynb`` from the lessons in ``solutions/``.
 
-Run from the repository root: ``python -m nnutils.generate``.
+Run from the repository root: ``python -m nnutils.generate``. It also writes the exercise
+catalogue ``nnutils/exercises.json`` (each lesson's title and checked exercises, in order,
+for the progress table). ``python -m nnutils.generate --nbgrader DEST`` writes an nbgrader
+course source instead (see ``nnutils.classroom``).
 
 In a code cell tagged ``exercise``, every region between ``### BEGIN SOLUTION``
 and ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and a NotImplementedError
@@ -10,6 +13,8 @@ code. Nested, unterminated or stray markers, and markers outside exercise
 cells, are errors. Outputs and execution counts are stripped.
 """
 
+import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -19,6 +24,8 @@ import nbformat
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parent.parent
 DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
+CHECK = re.compile(r'^check\(\s*"(\w+)"', re.M)
+CATALOGUE = ROOT / "nnutils" / "exercises.json"
 
 
 class MarkerError(ValueError):
@@ -102,14 +109,46 @@ def stripped(nb):
     return nb
 
 
+def checked_exercise(cell):
+    """The exercise id a check cell checks (``check("id", ...)``), else None."""
+    if cell.cell_type != "code" or "exercise" in cell.metadata.get("tags", []):
+        return None
+    match = CHECK.search(cell.source)
+    return match.group(1) if match else None
+
+
+def title(nb):
+    """The lesson's title: the first markdown heading of level 1."""
+    for cell in nb.cells:
+        for line in cell.source.split("\n") if cell.cell_type == "markdown" else ():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return ""
+
+
+def catalogue(root=ROOT):
+    """{lesson stem: {"title": ..., "exercises": [checked ids in order]}}, in lesson order."""
+    out = {}
+    for solution_path, _ in lessons(root):
+        nb = nbformat.read(solution_path, as_version=4)
+        checked = [checked_exercise(cell) for cell in nb.cells]
+        out[solution_path.stem] = {"title": title(nb), "exercises": [e for e in checked if e]}
+    return out
+
+
+def render_catalogue(lessons_info):
+    """Catalogue text exactly as it is committed."""
+    return json.dumps(lessons_info, indent=1, ensure_ascii=False) + "\n"
+
+
 def _write(path, text, root):
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
         print(f"wrote {path.relative_to(root)}")
 
 
-def main(root=ROOT):
-    """Strip every solution notebook in place and regenerate its learner notebook."""
+def regenerate(root=ROOT):
+    """Strip every solution notebook in place, regenerate its learner notebook and the catalogue."""
     for solution_path, learner_path in lessons(root):
         solution = nbformat.read(solution_path, as_version=4)
         try:
@@ -118,6 +157,22 @@ def main(root=ROOT):
             sys.exit(f"{solution_path.relative_to(root)}: {error}")
         _write(solution_path, render(stripped(solution)), root)
         _write(learner_path, learner, root)
+    _write(root / CATALOGUE.relative_to(ROOT), render_catalogue(catalogue(root)), root)
+
+
+def main(argv=None):
+    """``python -m nnutils.generate [--nbgrader DEST]``."""
+    parser = argparse.ArgumentParser(prog="python -m nnutils.generate", description=__doc__)
+    parser.add_argument(
+        "--nbgrader", metavar="DEST", type=Path, help="write an nbgrader course source into DEST"
+    )
+    args = parser.parse_args(argv)
+    if args.nbgrader is None:
+        regenerate()
+        return
+    from nnutils.classroom import write_course
+
+    write_course(args.nbgrader)
 
 
 if __name__ == "__main__":

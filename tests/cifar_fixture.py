@@ -49,13 +49,13 @@ def fake_cifar(per_batch=20, n_test=20, seed=0):
     return batches
 
 
-def batch_files(batches):
+def batch_files(batches, names=CLASS_NAMES):
     """Dict file name -> pickled bytes, as in the official archive (bytes keys)."""
     files = {
         name: pickle.dumps({b"batch_label": name.encode(), b"labels": labels, b"data": data})
         for name, (data, labels) in batches.items()
     }
-    meta = {b"label_names": [name.encode() for name in CLASS_NAMES], b"num_vis": N_PIXELS}
+    meta = {b"label_names": [name.encode() for name in names], b"num_vis": N_PIXELS}
     files["batches.meta"] = pickle.dumps(meta)
     return files
 
@@ -69,10 +69,11 @@ def write_folder(folder, batches):
     return target
 
 
-def write_archive(path, batches, extra=()):
+def write_archive(path, batches, extra=(), names=CLASS_NAMES):
     """Write a .tar.gz like the official one (plus ``extra`` TarInfo/bytes pairs); return its MD5."""
     with tarfile.open(path, "w:gz") as tar:
-        members = [(f"{FOLDER}/{name}", data) for name, data in batch_files(batches).items()]
+        files = batch_files(batches, names)
+        members = [(f"{FOLDER}/{name}", data) for name, data in files.items()]
         for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)

@@ -1,12 +1,21 @@
 """The CIFAR-10 loader, against small archives served from 127.0.0.1 (never the real network)."""
 
+import builtins
+import contextlib
+import errno
 import io
+import multiprocessing
+import os
 import socket
+import stat
 import tarfile
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import filelock
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -14,6 +23,7 @@ import pytest
 from nnutils import cifar10
 from nnutils.cifar10 import (
     ChecksumMismatch,
+    Cifar10Error,
     Cifar10Unavailable,
     UnsafeArchive,
     cache_folder,
@@ -28,35 +38,54 @@ from nnutils.plot import (
     show_misclassified,
 )
 from tests.cifar_fixture import CLASS_NAMES, fake_cifar, write_archive, write_folder
+from tests.cifar_worker import load_at
 
 
 class Server:
-    """Serves ``body`` at /cifar.tar.gz; ``truncate`` lists, per request, whether to cut it short."""
+    """Serves ``body`` at /cifar.tar.gz, counting requests, to several clients at once.
+
+    ``truncate`` lists, per request, whether to cut the body short; ``pieces`` and ``pause``
+    send it in that many pieces with a pause after each; ``give_up`` closes the connection
+    that many seconds into a body.
+    """
 
     def __init__(self, body):
         self.body = body
         self.truncate = []
         self.requests = 0
+        self.pieces, self.pause, self.give_up = 1, 0.0, 10.0
+        self.counting = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                server.requests += 1
+                with server.counting:
+                    server.requests += 1
+                    cut = server.truncate.pop(0) if server.truncate else False
                 if self.path != "/cifar.tar.gz":
                     self.send_error(404)
                     return
-                cut = server.truncate.pop(0) if server.truncate else False
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(server.body)))
                 self.end_headers()
-                self.wfile.write(server.body[: len(server.body) // 3] if cut else server.body)
                 self.close_connection = True
+                with contextlib.suppress(ConnectionError):
+                    self.send(server.body[: len(server.body) // 3] if cut else server.body)
+
+            def send(self, body):
+                size = -(-len(body) // server.pieces)
+                started = time.monotonic()
+                for start in range(0, len(body), size):
+                    if time.monotonic() - started > server.give_up:
+                        return
+                    self.wfile.write(body[start : start + size])
+                    time.sleep(server.pause)
 
             def log_message(self, *args):
                 pass
 
-        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.timeout = 5
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/cifar.tar.gz"
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -97,8 +126,13 @@ def no_retry_delay(monkeypatch):
 
 
 def leftovers(folder):
-    """Temporary files or folders the loader may have left behind."""
-    return sorted(p.name for p in Path(folder).glob(".*"))
+    """Temporary files or folders the loader may have left behind (not its lock file)."""
+    return sorted(p.name for p in Path(folder).glob(".*") if p.name != cifar10.LOCK)
+
+
+def contents(folder):
+    """What the loader keeps in ``folder``, but for its lock file."""
+    return sorted(p.name for p in Path(folder).iterdir() if p.name != cifar10.LOCK)
 
 
 def expect_data(data, batches, n_train=100, n_test=20):
@@ -166,7 +200,7 @@ def test_checksum_mismatch_is_clear_and_leaves_nothing(tmp_path, server, archive
     message = str(error.value)
     assert archive[1] in message and "0" * 32 in message, message
     assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in message
-    assert list((tmp_path / "cifar10").iterdir()) == []
+    assert contents(tmp_path / "cifar10") == []
 
 
 def test_damaged_archive_in_the_cache_is_downloaded_again(tmp_path, server, archive, capfd):
@@ -194,7 +228,7 @@ def test_download_interrupted_every_time_gives_up_cleanly(tmp_path, server, arch
         load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
     assert server.requests == cifar10.ATTEMPTS
     assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
-    assert list((tmp_path / "cifar10").iterdir()) == []
+    assert contents(tmp_path / "cifar10") == []
 
 
 def test_offline_names_the_file_to_put_by_hand(tmp_path):
@@ -215,7 +249,7 @@ def test_http_error_is_reported(tmp_path, server):
     with pytest.raises(Cifar10Unavailable, match="404") as error:
         load_cifar10(tmp_path, url=server.url + ".missing", progress=False)
     assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
-    assert list((tmp_path / "cifar10").iterdir()) == []
+    assert contents(tmp_path / "cifar10") == []
 
 
 def test_no_download_when_told_not_to(tmp_path):
@@ -268,7 +302,7 @@ def test_unsafe_archive_is_refused(tmp_path, batches, extra):
         load_cifar10(tmp_path / "home", md5=md5, download=False)
     assert not (tmp_path / "evil").exists() and not (tmp_path / "home" / "evil").exists()
     assert not Path("/tmp/nnutils-evil-absolute").exists()
-    assert sorted(p.name for p in folder.iterdir()) == ["cifar-10-python.tar.gz"]
+    assert contents(folder) == ["cifar-10-python.tar.gz"]
 
 
 def test_archive_that_is_not_a_tar_file(tmp_path):
@@ -280,6 +314,249 @@ def test_archive_that_is_not_a_tar_file(tmp_path):
     with pytest.raises(cifar10.Cifar10Error, match="cannot be read as a tar archive"):
         load_cifar10(tmp_path, md5=md5, download=False)
     assert leftovers(folder) == []
+
+
+# --- concurrent loads ---------------------------------------------------------------------
+
+ROUNDS, LOADERS = 3, 4
+
+
+def test_concurrent_loads_all_succeed_with_one_download(tmp_path, server, archive, batches):
+    write_folder(tmp_path / "reference" / "cifar10", batches)
+    expected = load_at(0, tmp_path / "reference", server.url, archive[1])
+    server.pieces, server.pause = 8, 0.02  # a download that takes a moment, as a real one does
+    with loader_pool() as pool:
+        warm_up = [(0, tmp_path / "reference", server.url, archive[1])] * LOADERS
+        assert pool.starmap(load_at, warm_up) == [expected] * LOADERS
+        for done in range(ROUNDS):
+            home, start = tmp_path / f"round{done}", time.time() + 0.2
+            results = pool.starmap(load_at, [(start, home, server.url, archive[1])] * LOADERS)
+            assert results == [expected] * LOADERS
+            assert server.requests == done + 1
+            assert leftovers(home / "cifar10") == []
+
+
+def loader_pool():
+    """A pool of ``LOADERS`` fresh processes, forked from one that has imported the loader."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn").Pool(LOADERS)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.cifar_worker"])
+    return context.Pool(LOADERS)
+
+
+def test_stale_temporary_files_are_removed(tmp_path, server, archive):
+    folder = tmp_path / "cifar10"
+    litter = make_litter(folder)
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert leftovers(folder) == []
+    make_litter(folder)
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert leftovers(folder) == [] and server.requests == 1
+    make_litter(folder)
+    with filelock.FileLock(folder / cifar10.LOCK):  # another process is loading right now
+        load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert leftovers(folder) == litter
+
+
+def make_litter(folder):
+    """What a killed download and a killed extraction leave behind; returns their names."""
+    part = folder / ".cifar-10-python.tar.gz.12345.part"
+    staging = folder / ".extract-k1lled" / "cifar-10-batches-py"
+    staging.mkdir(parents=True)
+    part.write_bytes(b"half an archive")
+    (staging / "data_batch_1").write_bytes(b"half a batch")
+    return sorted([part.name, staging.parent.name])
+
+
+# --- errors of the disk ---------------------------------------------------------------------
+
+
+def frames(error):
+    """How many stack frames the traceback of ``error`` shows (the test's own included)."""
+    return len(traceback.extract_tb(error.__traceback__))
+
+
+def deny_writes(monkeypatch, folder):
+    """Make creating or writing anything under ``folder`` fail, as in a read-only folder."""
+    real_mkdir, real_os_open, real_open = os.mkdir, os.open, builtins.open
+
+    def refuse(path, writing=True):
+        if writing and Path(os.fsdecode(path)).resolve().is_relative_to(folder):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    def mkdir(path, *args, **kwargs):
+        refuse(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    def os_open(path, flags, *args, **kwargs):
+        refuse(path, flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def open_(file, mode="r", *args, **kwargs):
+        refuse(file, not isinstance(file, int) and bool(set(mode) & set("wax+")))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(builtins, "open", open_)
+
+
+def fill_disk(monkeypatch, folder):
+    """Make writing into any file under ``folder`` fail, as on a full disk."""
+    real_open = builtins.open
+
+    class Full(io.FileIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def open_(file, mode="r", *args, **kwargs):
+        if "w" in mode and Path(os.fsdecode(file)).resolve().is_relative_to(folder):
+            return Full(file, "w")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_)
+
+
+def test_data_home_that_is_a_file_is_named(tmp_path, server, archive, monkeypatch):
+    home = tmp_path / "data"
+    home.write_text("not a folder")
+    monkeypatch.setenv("NNUTILS_DATA", str(home))
+    with pytest.raises(Cifar10Error, match="is a file, not a folder") as error:
+        load_cifar10(url=server.url, md5=archive[1], progress=False)
+    assert str(home) in str(error.value) and "NNUTILS_DATA" in str(error.value)
+    assert frames(error.value) <= 2 and server.requests == 0
+
+
+def test_read_only_folder_is_named(tmp_path, server, archive, batches, monkeypatch):
+    (tmp_path / "shared").mkdir()
+    deny_writes(monkeypatch, tmp_path)
+    with pytest.raises(Cifar10Error, match="Cannot write") as error:
+        load_cifar10(tmp_path / "shared", url=server.url, md5=archive[1], progress=False)
+    assert str(tmp_path / "shared" / "cifar10") in str(error.value)
+    assert "NNUTILS_DATA" in str(error.value)
+    assert frames(error.value) <= 2 and server.requests == 0
+    monkeypatch.undo()
+    load_cifar10(tmp_path / "shared", url=server.url, md5=archive[1], progress=False)
+    deny_writes(monkeypatch, tmp_path)  # a class's shared folder, filled by the teacher
+    expect_data(load_cifar10(tmp_path / "shared", url=server.url, md5=archive[1]), batches)
+
+
+def test_full_disk_is_named(tmp_path, server, archive, monkeypatch):
+    fill_disk(monkeypatch, tmp_path)
+    with pytest.raises(Cifar10Error, match="is full") as error:
+        load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert str(tmp_path / "cifar10") in str(error.value) and "free" in str(error.value).lower()
+    assert frames(error.value) <= 2
+    assert leftovers(tmp_path / "cifar10") == []
+
+
+def test_file_where_the_batches_folder_should_be_is_replaced(
+    tmp_path, server, archive, batches, capfd
+):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    (folder / "cifar-10-batches-py").write_text("not a folder")
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False), batches)
+    assert f"{folder / 'cifar-10-batches-py'} is damaged" in capfd.readouterr().err
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1]), batches)
+
+
+# --- a cache that stays honest --------------------------------------------------------------
+
+
+def test_changed_bytes_in_a_batch_are_noticed(tmp_path, server, archive, batches, capfd):
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    batch = tmp_path / "cifar10" / "cifar-10-batches-py" / "data_batch_2"
+    content = bytearray(batch.read_bytes())
+    content[len(content) // 2] ^= 0xFF  # one pixel: the pickle still loads
+    batch.write_bytes(content)
+    capfd.readouterr()
+    expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1]), batches)
+    assert "data_batch_2 has changed" in capfd.readouterr().err and server.requests == 1
+
+
+def test_another_archive_replaces_the_cached_data(tmp_path, server, archive, batches):
+    other = fake_cifar(per_batch=20, n_test=20, seed=7)
+    md5 = write_archive(tmp_path / "other.tar.gz", other)
+    with Server((tmp_path / "other.tar.gz").read_bytes()) as other_server:
+        load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+        expect_data(load_cifar10(tmp_path, url=other_server.url, md5=md5, progress=False), other)
+        expect_data(load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False), batches)
+    assert server.requests == 2 and other_server.requests == 1
+
+
+def test_extracted_folder_has_the_usual_permissions(tmp_path, server, archive):
+    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    extracted = tmp_path / "cifar10" / "cifar-10-batches-py"
+    assert stat.S_IMODE(extracted.stat().st_mode) == 0o777 & ~umask  # others may share it
+
+
+def test_batches_without_a_record_are_rebuilt_from_the_archive(tmp_path, batches):
+    folder = tmp_path / "cifar10"
+    write_folder(folder, fake_cifar(per_batch=20, n_test=20, seed=7))
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", batches)
+    expect_data(load_cifar10(tmp_path, md5=md5, download=False), batches)
+    assert (folder / "cifar-10-batches-py" / cifar10.RECORD).is_file()
+
+
+SPOILT = {
+    "float images": (lambda data, labels: (data / 255, labels), CLASS_NAMES, "float64 images"),
+    "label 42": (lambda data, labels: (data, [42, *labels[1:]]), CLASS_NAMES, "label 42"),
+    "label -1": (lambda data, labels: (data, [-1, *labels[1:]]), CLASS_NAMES, "label -1"),
+    "small images": (lambda data, labels: (data[:, :1024], labels), CLASS_NAMES, "of 1024 values"),
+    "3 class names": (lambda data, labels: (data, labels), CLASS_NAMES[:3], "3 class names"),
+}
+
+
+@pytest.mark.parametrize("spoil, names, problem", SPOILT.values(), ids=SPOILT.keys())
+def test_values_unlike_cifar10_are_refused(tmp_path, batches, spoil, names, problem):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    spoilt = batches | {"data_batch_1": spoil(*batches["data_batch_1"])}
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", spoilt, names=names)
+    with pytest.raises(Cifar10Error, match="does not hold CIFAR-10 batches") as error:
+        load_cifar10(tmp_path, md5=md5, download=False)
+    assert problem in str(error.value)
+    assert contents(folder) == ["cifar-10-python.tar.gz"]
+
+
+# --- limits: time and size ------------------------------------------------------------------
+
+
+def test_a_download_that_trickles_stops_at_the_deadline(tmp_path, server, archive, monkeypatch):
+    monkeypatch.setattr(cifar10, "DEADLINE", 1.0)
+    server.pieces, server.pause, server.give_up = len(archive[0]), 0.1, 3.0  # 10 bytes a second
+    started = time.monotonic()
+    with pytest.raises(Cifar10Unavailable, match="took longer than 1 s") as error:
+        load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
+    assert time.monotonic() - started < 2.5 and server.requests == 1
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
+    assert contents(tmp_path / "cifar10") == []
+
+
+def test_only_the_batches_are_extracted(tmp_path, batches):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    extra = [member("cifar-10-batches-py/huge", bytes(300_000)), member("huge", bytes(300_000))]
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", batches, extra=extra)
+    expect_data(load_cifar10(tmp_path, md5=md5, download=False), batches)
+    assert contents(folder) == ["cifar-10-batches-py", "cifar-10-python.tar.gz"]
+    expected = [*batches, "batches.meta", cifar10.RECORD]
+    assert contents(folder / "cifar-10-batches-py") == sorted(expected)
+
+
+def test_a_member_larger_than_a_batch_is_refused(tmp_path, batches, monkeypatch):
+    monkeypatch.setattr(cifar10, "MAX_MEMBER", 100_000)
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    larger = batches | {"data_batch_1": fake_cifar(per_batch=40)["data_batch_1"]}  # 123 kB
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", larger)
+    with pytest.raises(UnsafeArchive, match="Refusing to extract .* larger than"):
+        load_cifar10(tmp_path, md5=md5, download=False)
+    assert contents(folder) == ["cifar-10-python.tar.gz"]
 
 
 # --- pictures of CIFAR images --------------------------------------------------------------

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import progress
 from .expect import Interrupted, Mistake, NotWritten, text_of
 from .isolation import isolated
 
@@ -207,9 +208,18 @@ def _earlier_notes(earlier, seed):
 def check(exercise_id, candidate=None, /, **values):
     """Notebook form of ``run_check``: shows the result; raises CheckFailed when it failed."""
     result = run_check(exercise_id, candidate, **values)
+    _record(result)
     _show(result)
     if not result.passed:
         raise (ExerciseNotWritten if result.not_written else CheckFailed)(result)
+
+
+def _record(result):
+    """Keep the verdict in the learner's progress file; a failure to write never breaks a check."""
+    try:
+        progress.record(result)
+    except Exception:  # a broken progress file must not cost the learner their verdict
+        pass
 
 
 def _show(result):

@@ -1,0 +1,177 @@
+"""Learner progress: every check's verdict is kept, safely, and shown per lesson."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import nbformat
+import pytest
+
+from nnutils import progress
+from nnutils import reference as ref
+from nnutils.checks import CheckFailed, CheckResult, check
+from nnutils.generate import CATALOGUE, ROOT, catalogue, learner_notebook, render, render_catalogue
+from nnutils.settings import quick_mode
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh progress file for one test."""
+    path = tmp_path / "data" / "progress.json"
+    monkeypatch.setenv("NNUTILS_PROGRESS", str(path))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    return path
+
+
+def not_written(Z):
+    raise NotImplementedError("Exercise sigmoid: replace this line with your code.")
+
+
+def test_catalogue_is_fresh():
+    assert CATALOGUE.read_text(encoding="utf-8") == render_catalogue(catalogue()), (
+        "nnutils/exercises.json is out of date: run `python -m nnutils.generate`"
+    )
+
+
+def test_the_tests_never_write_the_users_own_progress_file():
+    assert progress.progress_file().is_relative_to(tempfile.gettempdir())
+
+
+def test_check_records_pass_failure_and_not_written(store):
+    check("relu", ref.relu)
+    with pytest.raises(CheckFailed):
+        check("linear_forward", lambda A, W, b: (W @ A, (A, W, b)))
+    with pytest.raises(CheckFailed):
+        check("sigmoid", not_written)
+    verdicts = progress.load()
+    assert verdicts["relu"]["status"] == "passed" and verdicts["relu"]["lesson"] == "03_forward"
+    assert verdicts["linear_forward"]["status"] == "failed"
+    assert (
+        verdicts["linear_forward"]["message"] and "\n" not in verdicts["linear_forward"]["message"]
+    )
+    assert verdicts["sigmoid"]["status"] == "not written"
+    assert verdicts["relu"]["time"].startswith("20")
+
+
+def test_table_shows_done_failing_and_not_yet_with_a_total(store):
+    check("relu", ref.relu)
+    with pytest.raises(CheckFailed):
+        check("linear_forward", lambda A, W, b: (W @ A, (A, W, b)))
+    table = progress.rows(progress.load(), only=["03_forward"])
+    text = progress.text(table)
+    states = {exercise: (state, reason) for exercise, state, reason in table[0][2]}
+    assert states["relu"] == ("done", "")
+    assert states["linear_forward"][0] == "failing" and "bias" in states["linear_forward"][1]
+    assert states["sigmoid"] == ("not yet", "")
+    assert text.startswith("03 · Forward propagation: 1 of 6 done")
+    assert text.endswith("Total: 1 of 6 done, 1 failing, 4 not yet.")
+    assert "<table>" in progress.html_table(table)
+
+
+def test_a_later_verdict_replaces_the_earlier_one(store):
+    with pytest.raises(CheckFailed):
+        check("relu", lambda Z: Z)
+    check("relu", ref.relu)
+    assert progress.load()["relu"]["status"] == "passed"
+
+
+def test_show_prints_one_lesson_outside_jupyter(store, capsys):
+    check("relu", ref.relu)
+    capsys.readouterr()
+    progress.show("03_forward")
+    out = capsys.readouterr().out
+    assert "03 · Forward propagation: 1 of 6 done" in out and "01 ·" not in out
+    with pytest.raises(KeyError, match="lessons"):
+        progress.show("03")
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"exercises": [1, 2]}', "[]", ""])
+def test_a_corrupt_file_never_breaks_a_check_and_is_replaced(store, content):
+    store.parent.mkdir(parents=True)
+    store.write_text(content)
+    assert progress.load() == {}
+    check("relu", ref.relu)
+    assert progress.load()["relu"]["status"] == "passed"
+
+
+def test_an_unwritable_location_never_breaks_a_check(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("NNUTILS_PROGRESS", str(blocker / "progress.json"))
+    check("relu", ref.relu)
+    assert "passed" in capsys.readouterr().out
+    with pytest.raises(CheckFailed):
+        check("relu", lambda Z: Z)
+    assert not progress.record(CheckResult("relu", True))
+
+
+def test_nothing_is_recorded_under_the_autograder(store, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    check("relu", ref.relu)
+    assert not store.exists()
+
+
+WRITER = """
+import sys
+from nnutils.checks import CheckResult
+from nnutils.progress import record
+writer = sys.argv[1]
+for k in range(int(sys.argv[2])):
+    assert record(CheckResult(f"w{writer}_{k}", k % 2 == 0, ["wrong values."]))
+"""
+
+
+def test_concurrent_writers_lose_nothing(store):
+    writers, each = 6, 25
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(w), str(each)], env=os.environ)
+        for w in range(writers)
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in processes)
+    verdicts = progress.load()
+    assert {f"w{w}_{k}" for w in range(writers) for k in range(each)} <= verdicts.keys()
+    leftovers = [p.name for p in store.parent.iterdir() if p.name.endswith(".tmp")]
+    assert not leftovers, leftovers
+
+
+@pytest.mark.parametrize(
+    ("environment", "quick"),
+    [
+        ({"COURSE_QUICK": "1"}, True),
+        ({"COURSE_QUICK": "0", "NBGRADER_EXECUTION": "autograde"}, False),
+        ({"NBGRADER_EXECUTION": "autograde"}, True),
+        ({"NBGRADER_EXECUTION": "validate"}, True),
+        ({}, False),
+    ],
+)
+def test_quick_mode_is_on_under_nbgrader_unless_switched_off(monkeypatch, environment, quick):
+    for name in ("COURSE_QUICK", "NBGRADER_EXECUTION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert quick_mode() is quick
+
+
+def test_run_rebuilds_the_table_from_partly_solved_notebooks(tmp_path):
+    """Lesson 01 with its first exercise solved and its second left blank, run headless."""
+    solution = nbformat.read(ROOT / "solutions" / "01_data_visualisation.ipynb", as_version=4)
+    learner = learner_notebook(solution)
+    first = next(
+        i for i, c in enumerate(solution.cells) if "exercise" in c.metadata.get("tags", [])
+    )
+    learner.cells[first].source = solution.cells[first].source
+    (tmp_path / "01_data_visualisation.ipynb").write_text(render(learner))
+    (tmp_path / "01_data_visualisation-Copy1.ipynb").write_text(render(learner))  # not a lesson
+    done = subprocess.run(
+        [sys.executable, "-m", "nnutils.progress", "--run", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "01 · Looking at the data: 1 of 2 done" in done.stdout
+    assert "done     dataset_shapes" in done.stdout
+    assert "not yet  column_example" in done.stdout
+    assert "Total: 1 of 2 done, 0 failing, 1 not yet." in done.stdout
+    assert "02 ·" not in done.stdout

@@ -189,7 +189,9 @@ def test_lesson_01_run_all_then_an_exercise(notebook, findings):
     notebook.run_all()
     first = stopped_at(notebook, findings, "dataset_shapes")
     cell = exercise_index(LESSON_01, "dataset_shapes")
-    assert first in (cell, cell + 1), f"Run All stopped at cell {first + 1}, not dataset_shapes"
+    assert first in (cell, cell + 1), (
+        f"Run All stopped at cell {first + 1}, not dataset_shapes: {notebook.texts(first)}"
+    )
 
     right = solution_cell(LESSON_01, "dataset_shapes")
     notebook.type_into(cell, right)

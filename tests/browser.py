@@ -221,8 +221,9 @@ class Lab:
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 _PANEL = "window.jupyterapp.shell.currentWidget"
 
-# Words (runs of non-space) whose rendered boxes sit on more than one line, although the
-# word is narrower than its block: a break inside a word that normal wrapping never makes.
+# Words (runs of non-space, split after hyphens, dashes and slashes, where normal wrapping
+# may break) whose boxes sit on more than one line although the word is narrower than its
+# block: a break inside a word that normal wrapping never makes.
 BROKEN_WORDS_JS = """
 (root) => {
   const broken = [];
@@ -230,7 +231,7 @@ BROKEN_WORDS_JS = """
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const block = node.parentElement.closest('pre, div, p, li, td') || root;
     const width = block.clientWidth;
-    for (const match of node.textContent.matchAll(/\\S+/g)) {
+    for (const match of node.textContent.matchAll(/[^\\s\\-\u2010\u2013\u2014/]+[\\-\u2010\u2013\u2014/]?/g)) {
       const range = document.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
@@ -359,13 +360,26 @@ class Notebook:
         """Text of cell ``index``'s outputs matching ``selector`` (rendered or not yet)."""
         return self.outputs(index, selector, scroll=False).all_text_contents()
 
-    def cells_with(self, selector):
-        """Indices of the cells that hold an element matching ``selector``."""
+    def error_cells(self):
+        """Indices of the cells whose outputs hold an error (not mere stderr text)."""
         return self.page.evaluate(
-            f"""(sel) => {_PANEL}.content.widgets.map((c, i) => [c, i])
-                .filter(([c]) => c.node.querySelector(sel)).map(([, i]) => i)""",
-            selector,
+            f"""() => {_PANEL}.content.widgets.map((c, i) => [c, i])
+                .filter(([c]) => c.model.type === 'code' && c.model.outputs.toJSON()
+                    .some(o => o.output_type === 'error'))
+                .map(([, i]) => i)"""
         )
+
+    def error_output(self, index, scroll=True):
+        """Locator of the error output that stopped cell ``index`` (None if it has none)."""
+        k = self.page.evaluate(
+            f"""(i) => {_PANEL}.content.widgets[i].model.outputs.toJSON()
+                .findIndex(o => o.output_type === 'error')""",
+            index,
+        )
+        if k < 0:
+            return None
+        children = self.cell(index, scroll).locator(".jp-Cell-outputArea > .jp-OutputArea-child")
+        return children.nth(k).locator(".jp-OutputArea-output")
 
     def in_view(self, locator):
         """True when ``locator``'s element is (at least partly) inside the notebook's viewport."""

@@ -136,10 +136,10 @@ class Findings:
 def stopped_at(notebook, findings, exercise):
     """After Run All: index of the first cell with an error, which must name ``exercise``
     and be in view."""
-    stopped = notebook.cells_with(LOOK.error)
+    stopped = notebook.error_cells()
     assert stopped, "Run All stopped nowhere: no cell shows an error"
     first = stopped[0]
-    stop = notebook.outputs(first, LOOK.error, scroll=False).first
+    stop = notebook.error_output(first, scroll=False)
     findings.expect(
         notebook.in_view(stop),
         f"after Run All the stop message (cell {first + 1}) is out of view",
@@ -158,7 +158,7 @@ def run_passing(notebook, cell, exercise):
     """Run exercise cell ``cell`` and its check (the next cell); the page shows a green pass."""
     notebook.run_cell(cell)
     notebook.run_cell(cell + 1)
-    assert not notebook.texts(cell + 1, LOOK.error), notebook.texts(cell + 1)
+    assert cell + 1 not in notebook.error_cells(), notebook.texts(cell + 1)
     shown = " ".join(notebook.texts(cell + 1, LOOK.passed))
     assert f"{exercise}: passed" in shown, f"no pass for {exercise}: {shown!r}"
     colour = notebook.outputs(cell + 1, LOOK.passed).first.evaluate(COLOUR_JS)
@@ -169,7 +169,7 @@ def run_passing(notebook, cell, exercise):
 def run_failing(notebook, findings, cell, exercise, *words):
     """Run cell ``cell`` and its check: a message naming ``words``, one error line, no traceback."""
     notebook.run_cell(cell)
-    assert not notebook.texts(cell, LOOK.error), f"the exercise cell failed: {notebook.texts(cell)}"
+    assert cell not in notebook.error_cells(), f"the exercise cell failed: {notebook.texts(cell)}"
     notebook.run_cell(cell + 1)
     message = "\n".join(notebook.texts(cell + 1, LOOK.message))
     assert exercise in message, f"no message for {exercise}: {notebook.texts(cell + 1)}"
@@ -178,7 +178,9 @@ def run_failing(notebook, findings, cell, exercise, *words):
     everything = "\n".join(notebook.texts(cell + 1))
     signs = [sign for sign in TRACEBACK_SIGNS if sign in everything]
     findings.expect(not signs, f"a traceback is shown ({signs}): {everything[:200]!r}")
-    lines = "\n".join(notebook.texts(cell + 1, LOOK.error)).strip().splitlines()
+    stop = notebook.error_output(cell + 1)
+    assert stop is not None, f"the failed check did not stop the cell: {everything!r}"
+    lines = stop.text_content().strip().splitlines()
     findings.expect(len(lines) == 1, f"the error output is {len(lines)} lines, not 1: {lines}")
     findings.words_whole(notebook, cell + 1)
 
@@ -231,7 +233,7 @@ def test_lesson_07_progress_bar_is_a_widget(notebook):
     notebook.cell(training).locator(".jp-InputPrompt").click()
     notebook.menu("Run", "Run All Above Selected Cell")
     notebook.wait_idle()
-    assert not notebook.cells_with(LOOK.error), "a cell failed before the training cell"
+    assert not notebook.error_cells(), "a cell failed before the training cell"
     notebook.run_cell(training)
     assert notebook.outputs(training, LOOK.progress_widget).count() >= 1, (
         f"no tqdm widget; the outputs: {notebook.texts(training)}"

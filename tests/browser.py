@@ -42,6 +42,11 @@ class Look:
     message = ".nnutils-check.nnutils-fail"
     # A check's green pass.
     passed = ".nnutils-check.nnutils-pass"
+    # Plain text outputs (streams and text/plain), where a tqdm bar must not be drawn.
+    text = (
+        ".jp-OutputArea-output[data-mime-type^='application/vnd.jupyter.std'],"
+        " .jp-OutputArea-output[data-mime-type='text/plain']"
+    )
     # A tqdm bar drawn as a widget (tqdm.notebook: an HBox holding a progress bar).
     progress_widget = ".jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output progress"
 

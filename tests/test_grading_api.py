@@ -230,10 +230,15 @@ def test_the_notebook_shows_one_line_where_the_run_stops():
     errors = [[o for o in cell if o.output_type == "error"] for cell in outputs]
     assert [len(e) for e in errors] == [0, 1, 1, 1, 1]
     stub, unrun, failed, other = (e[0].traceback for e in errors[1:])
-    assert len(stub) == 1 and "dataset_shapes is not written yet" in stub[0]
-    assert len(unrun) == 1 and "shape_X is not defined yet: run the exercise cell above" in unrun[0]
-    assert len(failed) == 1 and "stopped here: linear_forward failed its check" in failed[0]
+    assert stub == ["\x1b[31m\N{BALLOT X} stopped here: dataset_shapes is not written yet.\x1b[0m"]
+    assert unrun == stub, "a check run before its value exercise stops the same way"
+    assert failed == ["\x1b[31m\N{BALLOT X} stopped here: linear_forward failed its check.\x1b[0m"]
     assert len(other) > 1, "other errors keep their usual traceback"
-    shown = [o for o in outputs[3] if o.output_type == "display_data"]
-    assert "missing the bias" in shown[0].data["text/html"]
-    assert "missing the bias" in shown[0].data["text/plain"]
+    shown = [[o for o in cell if o.output_type == "display_data"] for cell in outputs]
+    assert "replace `raise NotImplementedError`" in shown[1][0].data["text/html"]
+    assert (
+        "shape_X is not defined yet: run the exercise cell above" in shown[2][0].data["text/plain"]
+    )
+    assert "missing the bias" in shown[3][0].data["text/html"]
+    assert "missing the bias" in shown[3][0].data["text/plain"]
+    assert "scrollIntoView" in shown[3][0].data["text/html"]

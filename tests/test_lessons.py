@@ -13,8 +13,8 @@ from nnutils.generate import ROOT, lessons
 LESSONS = lessons()
 IDS = [solution.stem for solution, _ in LESSONS]
 RUN_ALL = (
-    "After **Run All**, JupyterLab shows the bottom of the notebook: scroll up to the first "
-    "red ✗ message, at the cell where the run stopped (the cells below it show no number)."
+    "After **Run All**, the first red ✗ message is where the run stopped and why: JupyterLab "
+    "scrolls to it (the cells below it show no number)."
 )
 TITLE = re.compile(r"# (\d\d) · \S")
 NUMBERED = re.compile(r"## (\d+)\. \S")

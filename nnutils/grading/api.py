@@ -47,6 +47,16 @@ NOTE_STYLE = "color:#9a6700;font-weight:400"
 # Sentences wrap between words; evidence (arrays) keeps its layout and scrolls if wide.
 TEXT_STYLE = "white-space:normal;word-break:normal;overflow-wrap:break-word"
 PRE_STYLE = "margin:4px 0;white-space:pre;overflow-x:auto;word-break:normal"
+# After "Run All", JupyterLab shows the last cell: bring the outputs of the cell where the run
+# stopped into view (again once figures above have rendered). JupyterLab runs the scripts of
+# outputs it trusts only (those made in this session).
+SCROLL_HERE = (
+    "<script>(function () { var script = document.currentScript;"
+    " function show() { var cell = script && script.closest('.jp-Cell');"
+    " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
+    " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); } }"
+    " [50, 400, 1500].forEach(function (ms) { setTimeout(show, ms); }); })();</script>"
+)
 
 
 @dataclass(repr=False)
@@ -107,13 +117,13 @@ class CheckResult:
             f'padding:4px 8px;color:#cf222e;{TEXT_STYLE}">'
             f"<div><b>\N{BALLOT X} {html.escape(self.exercise)}</b>: "
             f"{html.escape(self.messages[0])}</div>"
-            f"<div style='color:#1f2328'>{body}</div>{notes}</div>"
+            f"<div style='color:#1f2328'>{body}</div>{notes}</div>{SCROLL_HERE}"
         )
 
     def stop_line(self):
         """The one line under a failed check's explanation, where "Run All" stopped."""
         what = "is not written yet" if self.not_written else "failed its check"
-        return f"\N{BALLOT X} stopped here: {self.exercise} {what} (the message above says why)."
+        return f"\N{BALLOT X} stopped here: {self.exercise} {what}."
 
 
 class CheckFailed(AssertionError):
@@ -237,35 +247,39 @@ def _show(result):
 
 
 STUB = re.compile(r"Exercise (\w+): ")  # the NotImplementedError of a learner notebook's stub
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
 
 
-def stop_line(error):
-    """One line for an error that only says an exercise is not done yet, else None.
+def unfinished(error):
+    """The failed result an error stands for when it only says an exercise is not done yet.
 
-    The stub's NotImplementedError ("Exercise relu: ..."), and a NameError in a
-    check cell (a value exercise whose cell has not run yet).
+    The stub's NotImplementedError ("Exercise relu: ..."), and a NameError in a check
+    cell (a value exercise whose cell has not run yet); None for any other error.
     """
     if isinstance(error, NotImplementedError) and (match := STUB.match(text_of(error))):
-        return (
-            f"\N{BALLOT X} {match[1]} is not written yet: replace `raise NotImplementedError` "
-            "with your code where it says # YOUR CODE HERE, run that cell, then its check."
+        sentence = (
+            "not written yet: replace `raise NotImplementedError` with your code where it "
+            "says # YOUR CODE HERE, run that cell, then its check."
         )
+        return CheckResult(match[1], False, [sentence], not_written=True)
     frames = traceback.extract_tb(error.__traceback__)
     if isinstance(error, NameError) and frames and frames[-1].name == "<module>":
-        cell = "".join(linecache.getlines(frames[-1].filename))
-        if re.search(r"\bcheck\(", cell):
-            return (
-                f"\N{BALLOT X} {error.name} is not defined yet: run the exercise cell above "
-                "first, then this check again."
+        call = CHECK_CALL.search("".join(linecache.getlines(frames[-1].filename)))
+        if call:
+            sentence = (
+                f"{error.name} is not defined yet: run the exercise cell above first, then "
+                "this check again."
             )
+            return CheckResult(call[1], False, [sentence], not_written=True)
     return None
 
 
-def _show_one_line(shell, etype, value, tb, tb_offset=None):
-    """IPython handler: show a not-yet-done exercise as one line, anything else as usual."""
-    line = stop_line(value)
-    if line is not None and not hasattr(value, "_render_traceback_"):
-        value._render_traceback_ = lambda: [f"\x1b[31m{line}\x1b[0m"]
+def _show_unfinished(shell, etype, value, tb, tb_offset=None):
+    """IPython handler: an unfinished exercise shows as a check's explanation and one line."""
+    result = unfinished(value)
+    if result is not None and not hasattr(value, "_render_traceback_"):
+        _show(result)
+        value._render_traceback_ = CheckFailed(result)._render_traceback_
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
@@ -277,4 +291,4 @@ def install_one_line_stops():
         return
     shell = get_ipython()
     if shell is not None:
-        shell.set_custom_exc((NotImplementedError, NameError), _show_one_line)
+        shell.set_custom_exc((NotImplementedError, NameError), _show_unfinished)

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT = {"width": 1024, "height": 768}
 
 
 @dataclass(frozen=True)

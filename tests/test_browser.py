@@ -74,7 +74,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def page(lab, chromium):
-    """One 1440 px wide JupyterLab page for the lessons (loading it costs seconds)."""
+    """One 1024 px wide JupyterLab page (a small laptop: long messages wrap) for the lessons (loading it costs seconds)."""
     try:
         lab.wait_ready()
     except RuntimeError:

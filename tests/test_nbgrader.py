@@ -35,6 +35,9 @@ WRONG = {
     ),
 }
 
+# A wrong answer in an exercise that later exercises call: it must cost that exercise alone.
+EARLY = {"03_forward": ("linear_forward", "Z = W @ A  # the bias is missing\nreturn Z, (A, W, b)")}
+
 
 def require_nbgrader():
     if importlib.util.find_spec("nbgrader") is None:
@@ -92,6 +95,7 @@ def grades(tmp_path_factory):
             "solution": source,
             "blank": release,
             "wrong": answer(source, *WRONG[lesson]),
+            **({"early": answer(source, *EARLY[lesson])} if lesson in EARLY else {}),
         }.items():
             folder = course / "submitted" / student / lesson
             folder.mkdir(parents=True)
@@ -125,4 +129,10 @@ def test_blank_release_gets_zero(grades, lesson):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_one_wrong_answer_loses_that_exercise_only(grades, lesson):
     score, max_score = grades[lesson, "wrong"]
+    assert score == max_score - 1
+
+
+@pytest.mark.parametrize("lesson", EARLY)
+def test_a_wrong_early_exercise_costs_its_own_point_only(grades, lesson):
+    score, max_score = grades[lesson, "early"]
     assert score == max_score - 1

@@ -211,9 +211,12 @@ def test_prepare_standardizes_whitens_and_keeps_float32():
     X_other = (mixing @ rng.random((12, 40)) + 2).astype(np.float32)
     expected_std = ref.standardize(X, X)
     W = ref.zca_matrix(expected_std, 0.5)
-    expected = W @ (expected_std - expected_std.mean(axis=1, keepdims=True))
+    lam = np.linalg.eigvalsh(np.cov(expected_std.astype(np.float64), bias=True))
+    gain = np.sqrt(lam.size / np.sum(lam / (lam + 0.5)))
+    expected = gain * W @ (expected_std - expected_std.mean(axis=1, keepdims=True))
     train, other, whitening = prepare(X.copy(), X_other, epsilon=0.5)
-    assert train.dtype == other.dtype == np.float32
+    assert train.dtype == other.dtype == whitening.W.dtype == np.float32
+    assert np.mean(train**2) == pytest.approx(1, rel=1e-3)  # the gain: average variance 1
     np.testing.assert_allclose(train, expected, rtol=1e-3, atol=1e-4)
     copy_in = X.copy()
     train_in_place, _ = prepare(copy_in, epsilon=0.5, in_place=True)[:2]

@@ -17,7 +17,7 @@ from . import reference as ref
 
 # Chosen on a validation set (never on the test set), in units of a standardized pixel's
 # variance (1): directions of variance far below EPSILON are damped rather than amplified.
-EPSILON = 3.0
+EPSILON = 10.0
 CHUNK = 4096
 
 
@@ -58,8 +58,10 @@ def unit_variance_gain(lam, epsilon):
     """The factor that gives ZCA-whitened pixels an average variance of 1, as standardized ones.
 
     W (X - mean) has variance lam / (lam + epsilon) along eigenvector k, so its pixels have
-    the average variance mean(lam / (lam + epsilon)) < 1: with epsilon = 3 on CIFAR-10 about
-    0.05, which would make the first layer learn some 20 times more slowly.
+    the average variance mean(lam / (lam + epsilon)) < 1: on CIFAR-10 (standardized) about
+    0.05 for epsilon = 3 and 0.02 for epsilon = 10. Inputs that small slow the first layer
+    down; with the gain, 4 epochs on 20,000 images reached 50.8% validation accuracy with
+    epsilon = 3 instead of 47.1% without it.
     """
     return float(np.sqrt(lam.size / np.sum(lam / (lam + epsilon))))
 

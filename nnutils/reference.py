@@ -477,8 +477,8 @@ def confusion_matrix(y_true, y_pred, C):
 def covariance(X, chunk=4096):
     """Covariance (n, n), float64, of the columns of X (n, m) about their mean (n, 1), divided by m.
 
-    Accumulated over blocks of ``chunk`` columns: only one centred block exists at a
-    time (never a centred copy of X), each block's product runs in X's dtype (float32
+    Accumulated over blocks of ``chunk`` columns: only one centered block exists at a
+    time (never a centered copy of X), each block's product runs in X's dtype (float32
     BLAS is twice as fast) and the sum over blocks is kept in float64.
     Returns (covariance, mean) with mean (n, 1) float64.
     """

@@ -194,13 +194,13 @@ def test_reference_standardize_by_hand():
 # --- zca_matrix --------------------------------------------------------------------------
 
 
-def centred(X):
+def centered(X):
     X = X.astype(np.float64)
     return X - X.mean(axis=1, keepdims=True)
 
 
 def zca_svd(X, epsilon):
-    U, s, _ = np.linalg.svd(centred(X) / np.sqrt(X.shape[1]), full_matrices=False)
+    U, s, _ = np.linalg.svd(centered(X) / np.sqrt(X.shape[1]), full_matrices=False)
     return ((U / np.sqrt(s**2 + epsilon)) @ U.T).astype(X.dtype)
 
 
@@ -215,7 +215,7 @@ def zca_cov_sample(X, epsilon):
 
 
 def zca_einsum(X, epsilon):
-    Xc = centred(X)
+    Xc = centered(X)
     lam, U = np.linalg.eigh(np.einsum("im,jm->ij", Xc, Xc) / X.shape[1])
     return np.einsum("ik,k,jk->ij", U, 1 / np.sqrt(lam + epsilon), U).astype(X.dtype)
 
@@ -244,14 +244,14 @@ def zca_from(C, epsilon, scale=None, order="U D U^T"):
 
 
 def covariance(X):
-    Xc = centred(X)
+    Xc = centered(X)
     return Xc @ Xc.T / X.shape[1]
 
 
 @pytest.mark.parametrize(
     ("candidate", "words"),
     [
-        (lambda X, e: zca_from(X @ X.T / X.shape[1], e), ["without centring"]),
+        (lambda X, e: zca_from(X @ X.T / X.shape[1], e), ["without centering"]),
         (
             lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / np.sqrt(l)),
             ["epsilon is missing"],
@@ -267,11 +267,11 @@ def covariance(X):
         (lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / (l + e)), ["need a square root"]),
         (lambda X, e: zca_from(covariance(X), e, order="PCA"), ["PCA whitening"]),
         (lambda X, e: zca_from(covariance(X), e, order="U^T D U"), ["COLUMNS of U"]),
-        (lambda X, e: zca_from(centred(X).T @ centred(X) / X.shape[1], e), ["wrong axis"]),
+        (lambda X, e: zca_from(centered(X).T @ centered(X) / X.shape[1], e), ["wrong axis"]),
         (lambda X, e: zca_from(covariance(X), e), ["float64", "float32"]),
     ],
     ids=[
-        "not-centred",
+        "not-centered",
         "no-epsilon",
         "epsilon-outside",
         "epsilon-added",

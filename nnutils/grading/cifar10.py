@@ -187,7 +187,7 @@ def zca_mistakes(X, epsilon):
     raw_lam, raw_U = np.linalg.eigh(X.astype(np.float64) @ X.T.astype(np.float64) / m)
     return [
         (
-            "the covariance was computed without centring: subtract each row's mean first, "
+            "the covariance was computed without centering: subtract each row's mean first, "
             "Xc = X - X.mean(axis=1, keepdims=True), then C = Xc Xc^T / m.",
             _zca(raw_lam, raw_U, 1 / np.sqrt(np.maximum(raw_lam, 0) + epsilon)),
         ),
@@ -237,7 +237,7 @@ def _not_ordered(got, expected):
 
 @exercise("zca_matrix")
 def _zca_matrix(candidate, rng):
-    """U diag(1 / sqrt(lambda + epsilon)) U^T from the covariance of the centred columns."""
+    """U diag(1 / sqrt(lambda + epsilon)) U^T from the covariance of the centered columns."""
     sizes = [(2, 6, 0.1), (3, 10, 0.5), (int(rng.integers(5, 12)), int(rng.integers(30, 60)), 0.1)]
     sizes.append((int(rng.integers(16, 40)), int(rng.integers(100, 200)), 0.3))
     for index, (n, m, epsilon) in enumerate(sizes):

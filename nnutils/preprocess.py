@@ -92,23 +92,28 @@ def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
     seconds = {}
     start = time.perf_counter()
     channel_mean, channel_std = channel_statistics(X_train)
-    arrays = [
-        standardize_blocks(X, channel_mean, channel_std, out=X if in_place and i == 0 else None)
-        for i, X in enumerate((X_train, *others))
-    ]
+    train = standardize_blocks(
+        X_train, channel_mean, channel_std, out=X_train if in_place else None
+    )
     seconds["standardize"] = time.perf_counter() - start
     n = X_train.shape[0]
     W, mean = np.eye(n, dtype=X_train.dtype), np.zeros((n, 1))
-    if zca:
+    if zca:  # W before the other arrays exist: the eigendecomposition is the memory peak
         start = time.perf_counter()
-        C, mean = ref.covariance(arrays[0])  # zca_matrix's steps, keeping the eigenvalues
+        C, mean = ref.covariance(train)  # zca_matrix's steps, keeping the eigenvalues
         lam, U = ref.eigh_in_place(C)
         del C
         W = ref.zca_from_eigen(lam, U, epsilon, X_train.dtype)
         W *= unit_variance_gain(lam, epsilon)
         del U
         seconds["zca_matrix"] = time.perf_counter() - start
-        start = time.perf_counter()
-        arrays = [whiten(X, W, mean, out=X) for X in arrays]
+    start = time.perf_counter()
+    arrays = [train]
+    for X in others:
+        arrays.append(standardize_blocks(X, channel_mean, channel_std))
+        if zca:
+            whiten(arrays[-1], W, mean, out=arrays[-1])
+    if zca:
+        whiten(train, W, mean, out=train)
         seconds["whiten"] = time.perf_counter() - start
     return (*arrays, Whitening(channel_mean, channel_std, W, mean, seconds))

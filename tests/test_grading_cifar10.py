@@ -191,6 +191,142 @@ def test_reference_standardize_by_hand():
     assert not np.shares_memory(ref.standardize(X_train, X), X)
 
 
+# --- zca_matrix --------------------------------------------------------------------------
+
+
+def centered(X):
+    X = X.astype(np.float64)
+    return X - X.mean(axis=1, keepdims=True)
+
+
+def zca_svd(X, epsilon):
+    U, s, _ = np.linalg.svd(centered(X) / np.sqrt(X.shape[1]), full_matrices=False)
+    return ((U / np.sqrt(s**2 + epsilon)) @ U.T).astype(X.dtype)
+
+
+def zca_cov_bias(X, epsilon):
+    lam, U = np.linalg.eigh(np.cov(X, bias=True))
+    return (U @ np.diag(1 / np.sqrt(lam + epsilon)) @ U.T).astype(X.dtype)
+
+
+def zca_cov_sample(X, epsilon):
+    lam, U = np.linalg.eigh(np.cov(X))  # divides by m - 1: accepted
+    return (U @ np.diag(1 / np.sqrt(lam + epsilon)) @ U.T).astype(X.dtype)
+
+
+def zca_einsum(X, epsilon):
+    Xc = centered(X)
+    lam, U = np.linalg.eigh(np.einsum("im,jm->ij", Xc, Xc) / X.shape[1])
+    return np.einsum("ik,k,jk->ij", U, 1 / np.sqrt(lam + epsilon), U).astype(X.dtype)
+
+
+def zca_float32(X, epsilon):
+    Xc = X - X.mean(axis=1, keepdims=True)
+    lam, U = np.linalg.eigh(Xc @ Xc.T / X.shape[1])
+    return (U * (1 / np.sqrt(lam + epsilon))) @ U.T
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.zca_matrix, zca_svd, zca_cov_bias, zca_cov_sample, zca_einsum, zca_float32]
+)
+def test_zca_matrix_accepts_correct_answers(candidate):
+    passes("zca_matrix", candidate)
+
+
+def zca_from(C, epsilon, scale=None, order="U D U^T"):
+    lam, U = np.linalg.eigh(C)
+    d = (1 / np.sqrt(lam + epsilon)) if scale is None else scale(lam, epsilon)
+    if order == "PCA":
+        return np.diag(d) @ U.T
+    if order == "U^T D U":
+        return U.T @ np.diag(d) @ U
+    return U @ np.diag(d) @ U.T
+
+
+def covariance(X):
+    Xc = centered(X)
+    return Xc @ Xc.T / X.shape[1]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda X, e: zca_from(X @ X.T / X.shape[1], e), ["without centering"]),
+        (
+            lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / np.sqrt(l)),
+            ["epsilon is missing"],
+        ),
+        (
+            lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / (np.sqrt(l) + e)),
+            ["inside the square root"],
+        ),
+        (
+            lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / np.sqrt(l) + e),
+            ["inside the square root"],
+        ),
+        (lambda X, e: zca_from(covariance(X), e, lambda l, e: 1 / (l + e)), ["need a square root"]),
+        (lambda X, e: zca_from(covariance(X), e, order="PCA"), ["PCA whitening"]),
+        (lambda X, e: zca_from(covariance(X), e, order="U^T D U"), ["COLUMNS of U"]),
+        (lambda X, e: zca_from(centered(X).T @ centered(X) / X.shape[1], e), ["wrong axis"]),
+        (lambda X, e: zca_from(covariance(X), e), ["float64", "float32"]),
+    ],
+    ids=[
+        "not-centered",
+        "no-epsilon",
+        "epsilon-outside",
+        "epsilon-added",
+        "inverse-variance",
+        "pca",
+        "rows-columns",
+        "wrong-axis",
+        "float64",
+    ],
+)
+def test_zca_matrix_diagnoses_mistakes(candidate, words):
+    fails_with("zca_matrix", candidate, *words)
+
+
+def zca_in_place(X, epsilon):
+    X -= X.mean(axis=1, keepdims=True)
+    return ref.zca_matrix(X, epsilon)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        lambda X, e: None,
+        lambda X, e: 1 / 0,
+        lambda X, e: "W",
+        lambda X, e: ref.zca_matrix(X, e) * np.nan,
+        lambda X, e: np.eye(X.shape[0]),
+        zca_in_place,
+    ],
+    ids=["none", "raises", "string", "nan", "identity", "in-place"],
+)
+def test_zca_matrix_misbehaving_answers_fail_without_raising(candidate):
+    misbehaves("zca_matrix", candidate)
+
+
+def test_reference_zca_matrix_whitens():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 6)) @ rng.standard_normal((6, 500)) + 3
+    W = ref.zca_matrix(X, 0.0)
+    Z = W @ (X - X.mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(Z @ Z.T / X.shape[1], np.eye(6), atol=1e-8)
+    np.testing.assert_allclose(W, W.T)
+    W32 = ref.zca_matrix(X.astype(np.float32), 0.1)
+    assert W32.dtype == np.float32
+    np.testing.assert_allclose(W32, ref.zca_matrix(X, 0.1), rtol=1e-4, atol=1e-5)
+
+
+def test_reference_covariance_in_chunks_matches_np_cov():
+    rng = np.random.default_rng(1)
+    X = rng.random((5, 103)).astype(np.float32)
+    C, mean = ref.covariance(X, chunk=10)
+    np.testing.assert_allclose(C, np.cov(X.astype(np.float64), bias=True), rtol=1e-5)
+    np.testing.assert_allclose(mean.ravel(), X.mean(axis=1), rtol=1e-6)
+
+
 # --- predict_classes ---------------------------------------------------------------------
 
 

@@ -149,3 +149,78 @@ def test_train_classifier_learns_separable_images():
 def test_unknown_optimizer_is_refused():
     with pytest.raises(ValueError, match="optimizer must be one of"):
         Optimizer("rmsprop", {})
+
+
+# --- one pipeline for lesson 08 and the benchmark ------------------------------------------
+
+
+def _benchmark_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "cifar10_accuracy.py"
+    spec = importlib.util.spec_from_file_location("cifar10_accuracy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_and_lesson_08_run_the_same_pipeline():
+    import ast
+    from pathlib import Path
+
+    import nbformat
+
+    from nnutils import preprocess, train
+
+    benchmark = _benchmark_module()
+    prepare, trainer = benchmark.PIPELINE
+    assert prepare is preprocess.prepare and trainer is train.train_classifier
+    assert benchmark.CONFIGS["lesson"] is train.LESSON_CONFIG
+    assert not hasattr(benchmark, "standardize_in_place")
+    lesson = nbformat.read(Path(__file__).parents[1] / "solutions" / "08_cifar10.ipynb", 4)
+    tree = ast.parse("\n".join(c.source for c in lesson.cells if c.cell_type == "code"))
+    imported = {
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert {("nnutils.preprocess", "prepare"), ("nnutils.train", "train_classifier")} <= imported
+    calls = {
+        node.func.id: [ast.unparse(arg) for arg in node.args]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    # the lesson's whole training set goes through the pipeline, and the model trains on it
+    assert calls["prepare"][:1] == ["X_train_raw"]
+    assert any(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "train_classifier"
+        and [ast.unparse(arg) for arg in node.args] == ["X_train", "y_train"]
+        for node in ast.walk(tree)
+    )
+
+
+def test_prepare_standardizes_whitens_and_keeps_float32():
+    from nnutils.preprocess import prepare
+
+    rng = np.random.default_rng(0)
+    mixing = rng.standard_normal((12, 12))
+    X = (mixing @ rng.random((12, 300)) + 2).astype(np.float32)
+    X_other = (mixing @ rng.random((12, 40)) + 2).astype(np.float32)
+    expected_std = ref.standardize(X, X)
+    W = ref.zca_matrix(expected_std, 0.5)
+    lam = np.linalg.eigvalsh(np.cov(expected_std.astype(np.float64), bias=True))
+    gain = np.sqrt(lam.size / np.sum(lam / (lam + 0.5)))
+    expected = gain * W @ (expected_std - expected_std.mean(axis=1, keepdims=True))
+    train, other, whitening = prepare(X.copy(), X_other, epsilon=0.5)
+    assert train.dtype == other.dtype == whitening.W.dtype == np.float32
+    assert np.mean(train**2) == pytest.approx(1, rel=1e-3)  # the gain: average variance 1
+    np.testing.assert_allclose(train, expected, rtol=1e-3, atol=1e-4)
+    copy_in = X.copy()
+    train_in_place, _ = prepare(copy_in, epsilon=0.5, in_place=True)[:2]
+    assert train_in_place is copy_in
+    np.testing.assert_allclose(train_in_place, expected, rtol=1e-3, atol=1e-4)
+    only_std, _ = prepare(X, zca=False)[:2]
+    np.testing.assert_allclose(only_std, expected_std, rtol=1e-5, atol=1e-5)

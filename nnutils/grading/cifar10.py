@@ -1,4 +1,4 @@
-"""Checks of lesson 08 (CIFAR-10): standardize, predict_classes, confusion_matrix."""
+"""Checks of lesson 08 (CIFAR-10): standardize, zca_matrix, predict_classes, confusion_matrix."""
 
 import re
 
@@ -7,7 +7,7 @@ import numpy as np
 from .. import reference as ref
 from .api import exercise
 from .cases import case_dtype, random_parameters
-from .expect import Mistake, NotWritten, call, expect_array, show
+from .expect import Mistake, NotWritten, _difference, call, expect_array, named_mistake, show
 
 # --- standardize -------------------------------------------------------------------------
 
@@ -143,6 +143,135 @@ def _standardize(candidate, rng):
                 "convert them with .astype(X.dtype)).",
                 case,
             )
+    return len(sizes)
+
+
+# --- zca_matrix --------------------------------------------------------------------------
+
+
+def correlated_images(rng, n, m, dtype=np.float64):
+    """X (n, m) with neighboring rows correlated, a nonzero mean per row and eigenvalues
+    spread over two orders of magnitude (as for pixels), m > n so that none is 0."""
+    mixing = np.exp(-np.abs(np.subtract.outer(np.arange(n), np.arange(n))) / 2.0)
+    mixing *= rng.uniform(0.5, 1.5, size=(n, 1))
+    X = mixing @ rng.standard_normal((n, m)) + rng.uniform(0.2, 0.8, size=(n, 1))
+    return X.astype(dtype)
+
+
+def _eigen(X, ddof=0):
+    """Eigenvalues and eigenvectors (columns) of the covariance of X's columns, in float64."""
+    X = X.astype(np.float64)
+    Xc = X - X.mean(axis=1, keepdims=True)
+    lam, U = np.linalg.eigh(Xc @ Xc.T / (X.shape[1] - ddof))
+    return np.maximum(lam, 0), U
+
+
+def _zca(lam, U, scale):
+    """U diag(scale) U^T."""
+    return (U * scale) @ U.T
+
+
+def _matches(got, expected):
+    """Same shape and values up to the dtype's rounding, relative to W's largest entry."""
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape or not np.isfinite(got).all():
+        return False
+    rtol = 2e-3 if expected.dtype == np.float32 else 1e-6
+    return bool(np.allclose(got, expected, rtol=rtol, atol=rtol * np.abs(expected).max()))
+
+
+def zca_mistakes(X, epsilon):
+    """(sentence, wrong W) pairs for the usual slips, each W in float64."""
+    lam, U = _eigen(X)
+    m = X.shape[1]
+    raw_lam, raw_U = np.linalg.eigh(X.astype(np.float64) @ X.T.astype(np.float64) / m)
+    return [
+        (
+            "the covariance was computed without centering: subtract each row's mean first, "
+            "Xc = X - X.mean(axis=1, keepdims=True), then C = Xc Xc^T / m.",
+            _zca(raw_lam, raw_U, 1 / np.sqrt(np.maximum(raw_lam, 0) + epsilon)),
+        ),
+        (
+            "epsilon is missing: it is 1 / sqrt(lambda + epsilon), which keeps the tiny "
+            "eigenvalues (noise) from being blown up.",
+            _zca(lam, U, 1 / np.sqrt(np.maximum(lam, 1e-300))),
+        ),
+        (
+            "epsilon belongs inside the square root: 1 / sqrt(lambda + epsilon), "
+            "not 1 / (sqrt(lambda) + epsilon).",
+            _zca(lam, U, 1 / (np.sqrt(lam) + epsilon)),
+        ),
+        (
+            "epsilon belongs inside the square root: 1 / sqrt(lambda + epsilon), "
+            "not 1 / sqrt(lambda) + epsilon.",
+            _zca(lam, U, 1 / np.sqrt(np.maximum(lam, 1e-300)) + epsilon),
+        ),
+        (
+            "the eigenvalues need a square root: whitening divides each direction by its "
+            "standard deviation, 1 / sqrt(lambda + epsilon), not by its variance 1 / (lambda + "
+            "epsilon).",
+            _zca(lam, U, 1 / (lam + epsilon)),
+        ),
+    ]
+
+
+def _not_ordered(got, expected):
+    """A sentence when ``got`` is a whitening, or has W's eigenvalues, but not W itself."""
+    got = np.asarray(got, dtype=np.float64)
+    if _matches(got.T @ got, expected @ expected) and not _matches(got, got.T):
+        return (
+            "this is PCA whitening, diag(1 / sqrt(lambda + epsilon)) U^T: it whitens too, but "
+            "rotates the images away from pixel space. ZCA rotates back: W = U diag(...) U^T, "
+            "so that whitened images still look like images."
+        )
+    if _matches(got, got.T) and _matches(
+        np.linalg.eigvalsh(got), np.linalg.eigvalsh(expected.astype(np.float64))
+    ):
+        return (
+            "the eigenvalues are right but the eigenvectors are not: np.linalg.eigh returns "
+            "them as the COLUMNS of U (U[:, k] goes with lambda[k]), so W = U diag(...) U^T, "
+            "not U^T diag(...) U."
+        )
+    return None
+
+
+@exercise("zca_matrix")
+def _zca_matrix(candidate, rng):
+    """U diag(1 / sqrt(lambda + epsilon)) U^T from the covariance of the centered columns."""
+    sizes = [(2, 6, 0.1), (3, 10, 0.5), (int(rng.integers(5, 12)), int(rng.integers(30, 60)), 0.1)]
+    sizes.append((int(rng.integers(16, 40)), int(rng.integers(100, 200)), 0.3))
+    for index, (n, m, epsilon) in enumerate(sizes):
+        dtype = case_dtype(index, len(sizes))
+        X = correlated_images(rng, n, m, dtype)
+        case = f"with X{X.shape}, {np.dtype(dtype).name}, and epsilon={epsilon}."
+        got = call(candidate, "zca_matrix", X, epsilon)
+        lam, U = _eigen(X)
+        expected = _zca(lam, U, 1 / np.sqrt(lam + epsilon)).astype(dtype)
+        sample_lam, sample_U = _eigen(X, ddof=1)  # np.cov's default m - 1 is as good
+        divided = _zca(sample_lam, sample_U, 1 / np.sqrt(sample_lam + epsilon)).astype(dtype)
+        shape = getattr(got, "shape", None)
+        if shape == (m, m):
+            raise Mistake(
+                f"W has shape {shape}, expected {(n, n)}: the covariance went over the wrong "
+                "axis (X^T X compares images with images). Rows of X are pixels, so the "
+                "covariance is Xc Xc^T / m, of shape (n, n).",
+                case,
+            )
+        if isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.shape == (n, n):
+            if _matches(got, expected) or _matches(got, divided):
+                if dtype == np.float32 and got.dtype != np.float32:
+                    raise Mistake(
+                        f"W is {got.dtype} for float32 images: return it in X's dtype "
+                        "(.astype(X.dtype)), so that W @ X stays float32.",
+                        case,
+                    )
+                continue
+            sentence = named_mistake(got, expected, zca_mistakes(X, epsilon), match=_matches)
+            sentence = sentence or _not_ordered(got, expected)
+            if sentence:
+                raise Mistake(sentence, case)
+        expect_array(got, expected, "W", (), case)
+        raise Mistake("W has wrong values.", case, *_difference(got, expected))
     return len(sizes)
 
 

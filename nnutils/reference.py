@@ -518,7 +518,7 @@ def eigh_in_place(C):
     C is overwritten (SciPy's LAPACK driver works in it): a 3072 x 3072 decomposition then
     needs about 100 MB beyond C instead of NumPy's 290 MB.
     """
-    import scipy.linalg  # scikit-learn's dependency, imported here only
+    import scipy.linalg  # imported here only: most of the course never needs it
 
     lam, U = scipy.linalg.eigh(C, overwrite_a=True, check_finite=False, driver="evd")
     return np.maximum(lam, 0), U  # rounding can leave the smallest ones a hair below 0

@@ -60,6 +60,7 @@ def torch_run(X_train, y_train, X_test, y_test, config, seed):
     rng = np.random.default_rng(seed)
     m, B, epochs = len(y_train), config["batch_size"], config["epochs"]
     steps = -(-m // B)
+    warmup = round(min(config["warmup_epochs"], epochs / 5) * steps)  # as train_convnet
     rows, t, start = X_train.reshape(m, -1), 0, time.perf_counter()
     for epoch in range(epochs):
         order = rng.permutation(m)
@@ -67,9 +68,7 @@ def torch_run(X_train, y_train, X_test, y_test, config, seed):
             idx = order[k : k + B]
             batch = flip_and_crop(rows[idx], rng, (3, 32, 32), config["crop_pad"])
             for group in opt.param_groups:
-                group["lr"] = learning_rate_at(
-                    t, epochs * steps, config["warmup_epochs"] * steps, config["learning_rate"]
-                )
+                group["lr"] = learning_rate_at(t, epochs * steps, warmup, config["learning_rate"])
             t += 1
             loss = nn.functional.cross_entropy(
                 model(torch.from_numpy(batch.reshape(-1, 3, 32, 32))),
@@ -96,11 +95,14 @@ def main():
     parser.add_argument("--epochs", type=int, help="override LESSON_CONFIG's epochs")
     parser.add_argument("--train", type=int, default=50_000, help="training images used")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, help="override LESSON_CONFIG's")
     parser.add_argument("--torch", action="store_true", help="also train the network in PyTorch")
     args = parser.parse_args()
     config = dict(LESSON_CONFIG)
     if args.epochs:
         config["epochs"] = args.epochs
+    if args.learning_rate:
+        config["learning_rate"] = args.learning_rate
     start = time.perf_counter()
     data = load_cifar10(args.data, download=False, progress=False)
     X_train_cols = data.X_train[:, : args.train]
@@ -110,7 +112,7 @@ def main():
     del data, X_train_cols
     print(f"{len(y_train)} training images, loaded in {time.perf_counter() - start:.1f} s")
     print(f"config: {config}", flush=True)
-    parameters, history = train_convnet(X_train, y_train, **config, rng=args.seed, progress=False)
+    parameters, history = train_convnet(X_train, y_train, **config, rng=args.seed, progress=True)
     for epoch, (cost, acc, seconds) in enumerate(
         zip(history["cost"], history["train_accuracy"], history["seconds"], strict=True), 1
     ):

@@ -26,7 +26,7 @@ LESSON_CONFIG = {
     "filters": (32, 64),
     "epochs": 10,
     "batch_size": 128,
-    "learning_rate": 0.05,
+    "learning_rate": 0.2,
     "warmup_epochs": 2,
     "weight_decay": 5e-4,
     "label_smoothing": 0.0,
@@ -121,7 +121,8 @@ def train_convnet(
 ):
     """Train the network on images X_train (m, C, H, W) with labels y_train (m,) or (1, m).
 
-    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up, then cosine decay to 0),
+    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up over ``warmup_epochs``, at
+    most a fifth of the run, then cosine decay to 0),
     random flips and crops of ``crop_pad`` pixels, each batch cut in ``threads`` parts (one
     per core by default) computed side by side. Returns (parameters, history) with per-epoch
     "cost", "train_accuracy", "val_accuracy" (when X_val is given) and "seconds".
@@ -135,6 +136,7 @@ def train_convnet(
     opt = Optimizer("momentum", parameters)
     steps_per_epoch = math.ceil(m / batch_size)
     total = epochs * steps_per_epoch
+    warmup = round(min(warmup_epochs, epochs / 5) * steps_per_epoch)  # short runs warm up less
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
     start = time.perf_counter()
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
@@ -148,9 +150,7 @@ def train_convnet(
                 batch = flip_and_crop(rows[idx], rng, shape, crop_pad) if augment else rows[idx]
                 Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
                 AL, grads = parallel_step(pool, batch.reshape(-1, *shape), Y, parameters)
-                rate = learning_rate_at(
-                    opt.t, total, warmup_epochs * steps_per_epoch, learning_rate
-                )
+                rate = learning_rate_at(opt.t, total, warmup, learning_rate)
                 opt.step(parameters, grads, rate, weight_decay)
                 cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size
                 correct += int((AL.argmax(axis=0) == labels[idx]).sum())

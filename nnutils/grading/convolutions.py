@@ -1,6 +1,7 @@
 """Checks of lesson 09 (convolutions): padding, convolution forward and backward, max pooling,
 and the small convolutional network's cost and gradients."""
 
+import itertools
 import time
 
 import numpy as np
@@ -262,15 +263,45 @@ def conv_backward_mistakes(dZ, cache):
         ],
         "db": [
             ("db is not divided by m: db[f] is the sum of dZ[:, f] divided by m.", db * m),
-            (
-                "db was summed over the wrong axes: db[f] sums dZ over the examples, rows and "
-                "columns, dZ.sum(axis=(0, 2, 3)), then / m, reshaped to (F, 1, 1).",
-                dZ.sum(axis=(1, 2, 3))[: db.shape[0]].reshape(db.shape) / m
-                if m >= db.shape[0]
-                else None,
-            ),
         ],
     }
+
+
+def db_axes_mistake(db, dZ):
+    """The sentence for a db summed over other axes than (0, 2, 3), or of another shape; else None."""
+    if not isinstance(db, np.ndarray) or db.dtype.kind != "f":
+        return None
+    m, F = dZ.shape[:2]
+    right = dZ.sum(axis=(0, 2, 3))
+    for axes in itertools.chain.from_iterable(
+        itertools.combinations(range(4), r) for r in (1, 2, 3, 4)
+    ):
+        for keepdims in (False, True):
+            total = dZ.sum(axis=axes, keepdims=keepdims)
+            for scale in (1 / m, 1):
+                wrong = total * scale
+                if axes == (0, 2, 3):
+                    if (
+                        scale == 1 / m
+                        and db.shape != (F, 1, 1)
+                        and db.size == F
+                        and close(db.reshape(-1), wrong.reshape(-1))
+                    ):
+                        return (
+                            f"db has shape {db.shape}, expected {(F, 1, 1)}: the sums are right, "
+                            "reshape them to (F, 1, 1) so that b + db and Z + b broadcast."
+                        )
+                    continue
+                if (
+                    db.shape == wrong.shape
+                    and not (wrong.size == F and close(wrong, right))
+                    and close(db, wrong)
+                ):
+                    return (
+                        f"db was summed over the wrong axes, axis={axes}: db[f] sums dZ[:, f] over "
+                        "the examples, rows and columns, dZ.sum(axis=(0, 2, 3)) / m, shaped (F, 1, 1)."
+                    )
+    return None
 
 
 @exercise("conv_backward")
@@ -302,6 +333,9 @@ def _conv_backward(candidate, rng):
                     "keep dA_pad[:, :, pad:-pad, pad:-pad].",
                     case,
                 )
+            sentence = db_axes_mistake(value, dZ) if part == "db" else None
+            if sentence:
+                raise Mistake(sentence, case)
             pairs = [(s, wrong) for s, wrong in catalogue[part] if wrong is not None]
             expect_array(value, right, part, pairs, case, shape_hint=hints[part])
     return len(cases)

@@ -10,6 +10,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .conv import (  # noqa: F401  (lesson 09's layers are exercises too)
+    conv_backward,
+    conv_forward,
+    conv_forward_naive,
+    max_pool_backward,
+    max_pool_forward,
+    zero_pad,
+)
+
 
 class LinearCache(NamedTuple):
     """What ``linear_forward`` keeps for the backward pass."""
@@ -541,3 +550,71 @@ def zca_matrix(X, epsilon):
     C, _ = covariance(X)
     lam, U = eigh_in_place(C)
     return zca_from_eigen(lam, U, epsilon, X.dtype)
+
+
+# --- 09 convolutions ------------------------------------------------------------------
+
+
+class ConvBlockCache(NamedTuple):
+    """What one CONV -> RELU -> MAXPOOL block keeps: the three layers' caches."""
+
+    conv_cache: tuple
+    activation_cache: np.ndarray
+    pool_cache: tuple
+
+
+def flatten(A):
+    """Feature maps A (m, F, h, w) as columns (F h w, m): the course's layout again."""
+    return A.reshape(A.shape[0], -1).T
+
+
+def unflatten(dA, shape):
+    """The gradient of ``flatten``: columns dA (F h w, m) back to maps of ``shape`` (m, F, h, w)."""
+    return dA.T.reshape(shape)
+
+
+def convnet_forward(X, parameters):
+    """Forward pass on images X (m, C, H, W); returns (AL (classes, m) softmax, caches).
+
+    caches: one ConvBlockCache per convolutional block, then the linear layer's cache and
+    the shape of the maps that were flattened.
+    """
+    L = len(parameters) // 2
+    A, caches = X, []
+    for l in range(1, L):
+        Z, conv_cache = conv_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], stride=1, pad=1)
+        A, pool_cache = max_pool_forward(relu(Z), 2, 2)
+        caches.append(ConvBlockCache(conv_cache, Z, pool_cache))
+    ZL, linear_cache = linear_forward(flatten(A), parameters[f"W{L}"], parameters[f"b{L}"])
+    caches.append((linear_cache, A.shape))
+    return softmax(ZL), caches
+
+
+def convnet_backward(AL, Y, caches, input_gradient=False):
+    """Gradients dW{l}, db{l} of the mean categorical cross-entropy (Y one-hot (classes, m)).
+
+    As in ``L_model_backward``, dZL = AL - Y, and each layer's dW and db are means over the
+    m examples. ``dA0`` (the gradient for the images) only with ``input_gradient``.
+    """
+    grads = {}
+    L = len(caches)
+    linear_cache, shape = caches[-1]
+    dZ = AL - np.asarray(Y, dtype=AL.dtype)
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache)
+    dA = unflatten(dA, shape)
+    for l in range(L - 1, 0, -1):
+        conv_cache, Z, pool_cache = caches[l - 1]
+        dZ = relu_backward(max_pool_backward(dA, pool_cache), Z)
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = conv_backward(
+            dZ, conv_cache, input_gradient=input_gradient or l > 1
+        )
+    if input_gradient:
+        grads["dA0"] = dA
+    return grads
+
+
+def convnet_cost_and_grads(X, Y, parameters):
+    """Cost (float) and gradients {dW1, db1, ...} of the network on images X (m, C, H, W), Y (classes, m)."""
+    AL, caches = convnet_forward(X, parameters)
+    grads = convnet_backward(AL, Y, caches)
+    return compute_cost_categorical(AL, Y), grads

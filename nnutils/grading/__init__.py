@@ -9,6 +9,7 @@ and one module per lesson registers that lesson's checkers with ``@exercise``.
 from . import (  # noqa: F401  (importing a lesson's module registers its checkers)
     backward,
     cifar10,
+    convolutions,
     cost,
     data_visualisation,
     forward,

@@ -1,0 +1,149 @@
+"""CIFAR-10 test accuracy, wall time and peak memory of lesson 09's convolutional network.
+
+    python benchmarks/convnet_accuracy.py DATA [--epochs N] [--train N] [--torch]
+
+DATA is the folder that ``NNUTILS_DATA`` would name (it holds ``cifar10/``); nothing is
+downloaded. Trains ``nnutils.convnet.train_convnet`` with ``LESSON_CONFIG`` (the course's
+reference layers) on the first ``--train`` training images (all 50,000 by default) and prints
+per-epoch figures, the test accuracy, the wall time (loading included) and the peak resident
+memory. ``--torch`` then trains the same network (same layers, initialization scheme, flips
+and crops, batches, momentum and one-cycle schedule) in PyTorch, in the same process and on
+the same threads, and prints its figures and the time ratio. Peak memory is the process's,
+so with ``--torch`` it covers both runs.
+"""
+
+import argparse
+import os
+import resource
+import time
+
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
+
+import numpy as np  # noqa: E402
+
+from nnutils.augment import flip_and_crop  # noqa: E402
+from nnutils.convnet import LESSON_CONFIG, as_images, predict_images, train_convnet  # noqa: E402
+from nnutils.data import load_cifar10  # noqa: E402
+from nnutils.train import learning_rate_at  # noqa: E402
+
+
+def standardize_in_place(X_train, X_test):
+    """Per-channel standardization (as ``reference.standardize``) of columns (3 P, m), in place.
+
+    No temporary as large as the data: a standardized copy of the 614 MB training set would
+    add that much to the peak memory.
+    """
+    P = X_train.shape[0] // 3
+    for c in range(3):
+        rows = slice(c * P, (c + 1) * P)
+        mean = X_train[rows].mean(dtype=np.float64)
+        square = sum(float(np.dot(x, x)) for x in X_train[rows]) / X_train[rows].size
+        std = np.sqrt(square - mean**2)
+        for X in (X_train, X_test):
+            X[rows] -= np.float32(mean)
+            X[rows] /= np.float32(std)
+
+
+def peak_memory_mb():
+    """Peak resident set size of this process, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def torch_run(X_train, y_train, X_test, y_test, config, seed):
+    """The same network and training in PyTorch; returns (test accuracy, seconds)."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(seed)
+    F1, F2 = config["filters"]
+    model = nn.Sequential(
+        nn.Conv2d(3, F1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(F1, F2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(F2 * 64, 10),
+    )  # fmt: skip
+    for layer in model:
+        if isinstance(layer, nn.Conv2d | nn.Linear):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+    # The course's momentum is v = beta v + (1 - beta) g; PyTorch's v = beta v + g: lr * (1 - beta).
+    opt = torch.optim.SGD(
+        model.parameters(),
+        lr=config["learning_rate"],
+        momentum=0.9,
+        dampening=0.9,
+        weight_decay=config["weight_decay"],
+    )
+    rng = np.random.default_rng(seed)
+    m, B, epochs = len(y_train), config["batch_size"], config["epochs"]
+    steps = -(-m // B)
+    warmup = round(min(config["warmup_epochs"], epochs / 5) * steps)  # as train_convnet
+    rows, t, start = X_train.reshape(m, -1), 0, time.perf_counter()
+    for epoch in range(epochs):
+        order = rng.permutation(m)
+        for k in range(0, m, B):
+            idx = order[k : k + B]
+            batch = flip_and_crop(rows[idx], rng, (3, 32, 32), config["crop_pad"])
+            for group in opt.param_groups:
+                group["lr"] = learning_rate_at(t, epochs * steps, warmup, config["learning_rate"])
+            t += 1
+            loss = nn.functional.cross_entropy(
+                model(torch.from_numpy(batch.reshape(-1, 3, 32, 32))),
+                torch.from_numpy(y_train[idx].astype(np.int64)),
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        print(f"torch epoch {epoch + 1:3d}  {time.perf_counter() - start:6.0f} s", flush=True)
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        predicted = torch.cat(
+            [
+                model(torch.from_numpy(X_test[k : k + 500])).argmax(1)
+                for k in range(0, len(X_test), 500)
+            ]
+        )
+    return float((predicted.numpy() == y_test).mean()), seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", help="folder holding cifar10/ (what NNUTILS_DATA would name)")
+    parser.add_argument("--epochs", type=int, help="override LESSON_CONFIG's epochs")
+    parser.add_argument("--train", type=int, default=50_000, help="training images used")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, help="override LESSON_CONFIG's")
+    parser.add_argument("--torch", action="store_true", help="also train the network in PyTorch")
+    args = parser.parse_args()
+    config = dict(LESSON_CONFIG)
+    if args.epochs:
+        config["epochs"] = args.epochs
+    if args.learning_rate:
+        config["learning_rate"] = args.learning_rate
+    start = time.perf_counter()
+    data = load_cifar10(args.data, download=False, progress=False)
+    X_train_cols, X_test_cols = data.X_train[:, : args.train], data.X_test
+    standardize_in_place(X_train_cols, X_test_cols)
+    X_train, X_test = as_images(X_train_cols), as_images(X_test_cols)
+    y_train, y_test = data.y_train.ravel()[: args.train], data.y_test.ravel()
+    del data
+    print(f"{len(y_train)} training images, loaded in {time.perf_counter() - start:.1f} s")
+    print(f"config: {config}", flush=True)
+    parameters, history = train_convnet(X_train, y_train, **config, rng=args.seed, progress=True)
+    for epoch, (cost, acc, seconds) in enumerate(
+        zip(history["cost"], history["train_accuracy"], history["seconds"], strict=True), 1
+    ):
+        print(f"epoch {epoch:3d}  cost {cost:.3f}  train accuracy {acc:.3f}  {seconds:6.0f} s")
+    numpy_seconds = history["seconds"][-1]
+    test = float(np.mean(predict_images(X_test, parameters) == y_test))
+    wall = time.perf_counter() - start
+    print(f"NumPy: test accuracy {test:.4f}, training {numpy_seconds:.0f} s")
+    print(f"wall time {wall:.0f} s ({wall / 60:.1f} min); peak memory {peak_memory_mb():.0f} MB")
+    if args.torch:
+        torch_test, torch_seconds = torch_run(X_train, y_train, X_test, y_test, config, args.seed)
+        print(f"PyTorch: test accuracy {torch_test:.4f}, training {torch_seconds:.0f} s")
+        print(f"NumPy / PyTorch training time: {numpy_seconds / torch_seconds:.2f}")
+        print(f"peak memory (both runs) {peak_memory_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

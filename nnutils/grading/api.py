@@ -48,14 +48,20 @@ NOTE_STYLE = "color:#9a6700;font-weight:400"
 TEXT_STYLE = "white-space:normal;word-break:normal;overflow-wrap:break-word"
 PRE_STYLE = "margin:4px 0;white-space:pre;overflow-x:auto;word-break:normal"
 # After "Run All", JupyterLab shows the last cell: bring the outputs of the cell where the run
-# stopped into view (again once figures above have rendered). JupyterLab runs the scripts of
-# outputs it trusts only (those made in this session).
+# stopped into view, again once figures above have rendered, but never after the learner has
+# clicked, typed or scrolled. JupyterLab runs the scripts of outputs it trusts only (those made
+# in this session).
 SCROLL_HERE = (
-    "<script>(function () { var script = document.currentScript;"
+    "<script>(function () { var script = document.currentScript, timers = [];"
+    " var inputs = ['mousedown', 'keydown', 'wheel', 'touchstart'];"
+    " function stop() { timers.forEach(clearTimeout);"
+    " inputs.forEach(function (e) { document.removeEventListener(e, stop, true); }); }"
     " function show() { var cell = script && script.closest('.jp-Cell');"
     " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
     " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); } }"
-    " [50, 400, 1500].forEach(function (ms) { setTimeout(show, ms); }); })();</script>"
+    " inputs.forEach(function (e) { document.addEventListener(e, stop, true); });"
+    " timers = [50, 400, 1500].map(function (ms) { return setTimeout(show, ms); });"
+    " timers.push(setTimeout(stop, 1600)); })();</script>"
 )
 
 

@@ -238,17 +238,23 @@ def _record(result):
         pass
 
 
-def _show(result):
-    """Display ``result`` as rich output in IPython (HTML, with text for other front ends)."""
+def _shell():
+    """The running IPython shell, or None (plain Python, or IPython not installed)."""
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:
-        get_ipython = None
-    if get_ipython is None or get_ipython() is None:
+        return None
+    return get_ipython()
+
+
+def _show(result):
+    """Display ``result`` as rich output in IPython (HTML, with text for other front ends)."""
+    if _shell() is None:
         if result.passed:
             print(result)
         return
+    from IPython.display import display
+
     display(result)
 
 
@@ -291,10 +297,6 @@ def _show_unfinished(shell, etype, value, tb, tb_offset=None):
 
 def install_one_line_stops():
     """In IPython, show unwritten exercises and unrun value exercises as one line."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    shell = _shell()
     if shell is not None:
         shell.set_custom_exc((NotImplementedError, NameError), _show_unfinished)

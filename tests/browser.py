@@ -386,9 +386,14 @@ class Notebook:
         children = self.cell(index, scroll).locator(".jp-Cell-outputArea > .jp-OutputArea-child")
         return children.nth(k).locator(".jp-OutputArea-output")
 
-    def in_view(self, locator):
-        """True when ``locator``'s element is (at least partly) inside the notebook's viewport."""
-        return locator.evaluate(_IN_VIEW_JS)
+    def in_view(self, locator, within=3.0):
+        """True when ``locator``'s element is (at least partly) inside the notebook's viewport,
+        or comes into view within ``within`` seconds (the stop scrolls itself into view)."""
+        for _ in range(int(within * 10)):
+            if locator.evaluate(_IN_VIEW_JS):
+                return True
+            self.page.wait_for_timeout(100)
+        return bool(locator.evaluate(_IN_VIEW_JS))
 
 
 def broken_words(locator):

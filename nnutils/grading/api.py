@@ -60,8 +60,8 @@ SCROLL_HERE = (
     " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
     " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); } }"
     " inputs.forEach(function (e) { document.addEventListener(e, stop, true); });"
-    " timers = [50, 400, 1500].map(function (ms) { return setTimeout(show, ms); });"
-    " timers.push(setTimeout(stop, 1600)); })();</script>"
+    " timers = [50, 400, 1500, 3000].map(function (ms) { return setTimeout(show, ms); });"
+    " timers.push(setTimeout(stop, 3100)); })();</script>"
 )
 
 

@@ -24,24 +24,8 @@ import numpy as np  # noqa: E402
 from nnutils.augment import flip_and_crop  # noqa: E402
 from nnutils.convnet import LESSON_CONFIG, as_images, predict_images, train_convnet  # noqa: E402
 from nnutils.data import load_cifar10  # noqa: E402
+from nnutils.preprocess import prepare  # noqa: E402
 from nnutils.train import learning_rate_at  # noqa: E402
-
-
-def standardize_in_place(X_train, X_test):
-    """Per-channel standardization (as ``reference.standardize``) of columns (3 P, m), in place.
-
-    No temporary as large as the data: a standardized copy of the 614 MB training set would
-    add that much to the peak memory.
-    """
-    P = X_train.shape[0] // 3
-    for c in range(3):
-        rows = slice(c * P, (c + 1) * P)
-        mean = X_train[rows].mean(dtype=np.float64)
-        square = sum(float(np.dot(x, x)) for x in X_train[rows]) / X_train[rows].size
-        std = np.sqrt(square - mean**2)
-        for X in (X_train, X_test):
-            X[rows] -= np.float32(mean)
-            X[rows] /= np.float32(std)
 
 
 def peak_memory_mb():
@@ -61,17 +45,25 @@ def torch_run(X_train, y_train, X_test, y_test, config, seed):
         nn.Conv2d(F1, F2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(F2 * 64, 10),
     )  # fmt: skip
-    for layer in model:
-        if isinstance(layer, nn.Conv2d | nn.Linear):
+    for layer in model:  # as initialize_convnet: He for the convolutions, 1 / n for the output
+        if isinstance(layer, nn.Conv2d):
             nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        elif isinstance(layer, nn.Linear):
+            nn.init.normal_(layer.weight, std=layer.in_features**-0.5)
+        if isinstance(layer, nn.Conv2d | nn.Linear):
             nn.init.zeros_(layer.bias)
-    # The course's momentum is v = beta v + (1 - beta) g; PyTorch's v = beta v + g: lr * (1 - beta).
-    opt = torch.optim.SGD(
-        model.parameters(),
+    # The course's momentum is v = beta v + (1 - beta) g: PyTorch's with dampening = beta (its
+    # first step alone differs: it starts v at g, the course at (1 - beta) g).
+    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+    opt = torch.optim.SGD(  # weight decay on the W only, as Optimizer.step
+        [
+            {"params": weights, "weight_decay": config["weight_decay"]},
+            {"params": biases, "weight_decay": 0.0},
+        ],
         lr=config["learning_rate"],
         momentum=0.9,
         dampening=0.9,
-        weight_decay=config["weight_decay"],
     )
     rng = np.random.default_rng(seed)
     m, B, epochs = len(y_train), config["batch_size"], config["epochs"]
@@ -121,8 +113,10 @@ def main():
         config["learning_rate"] = args.learning_rate
     start = time.perf_counter()
     data = load_cifar10(args.data, download=False, progress=False)
-    X_train_cols, X_test_cols = data.X_train[:, : args.train], data.X_test
-    standardize_in_place(X_train_cols, X_test_cols)
+    # Lesson 09's standardization (per channel, training statistics), the training images in place.
+    X_train_cols, X_test_cols, _ = prepare(
+        data.X_train[:, : args.train], data.X_test, in_place=True, zca=False
+    )
     X_train, X_test = as_images(X_train_cols), as_images(X_test_cols)
     y_train, y_test = data.y_train.ravel()[: args.train], data.y_test.ravel()
     del data

@@ -22,13 +22,39 @@ CHUNK = 4096
 
 
 class Whitening(NamedTuple):
-    """What ``prepare`` learnt from the training images: channel statistics, ZCA W and mean."""
+    """What ``prepare`` learnt from the training images: channel statistics, ZCA W and mean.
+
+    ``transform`` applies it to other images (for instance new photos, or the test set in
+    lesson 09, for the network that lesson 08 trained); ``save`` and ``load`` keep it in an
+    ``.npz`` file next to the network's parameters.
+    """
 
     channel_mean: np.ndarray  # (3 P, 1)
     channel_std: np.ndarray  # (3 P, 1)
-    W: np.ndarray  # (3 P, 3 P), the data's dtype: gain * zca_matrix
-    mean: np.ndarray  # (3 P, 1), of the standardized training images
+    W: np.ndarray | None  # (3 P, 3 P), the data's dtype: gain * zca_matrix; None: no ZCA
+    mean: np.ndarray | None  # (3 P, 1), of the standardized training images
     seconds: dict  # time of each stage
+
+    def transform(self, X, out=None):
+        """Standardize and whiten images X (3 P, k) as the training images were: a new array, or ``out``."""
+        out = standardize_blocks(X, self.channel_mean, self.channel_std, out=out)
+        return out if self.W is None else whiten(out, self.W, self.mean, out=out)
+
+    def save(self, path):
+        """Write the statistics and the matrix to the ``.npz`` file ``path``."""
+        arrays = {"channel_mean": self.channel_mean, "channel_std": self.channel_std}
+        if self.W is not None:
+            arrays.update(W=self.W, mean=self.mean)
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """The ``Whitening`` that ``save`` wrote to ``path``."""
+        with np.load(path) as saved:
+            arrays = {key: saved[key] for key in saved.files}
+        return cls(
+            arrays["channel_mean"], arrays["channel_std"], arrays.get("W"), arrays.get("mean"), {}
+        )
 
 
 def channel_statistics(X_train):
@@ -87,7 +113,7 @@ def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
 
     Returns (X_train, *others, whitening): the transformed arrays and a ``Whitening``. With
     ``in_place`` the transformed X_train is X_train itself, overwritten (``others`` are always
-    new arrays). With ``zca=False`` only standardizes.
+    new arrays). With ``zca=False`` only standardizes (the ``Whitening`` has W = None).
     """
     seconds = {}
     start = time.perf_counter()
@@ -96,8 +122,7 @@ def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
         X_train, channel_mean, channel_std, out=X_train if in_place else None
     )
     seconds["standardize"] = time.perf_counter() - start
-    n = X_train.shape[0]
-    W, mean = np.eye(n, dtype=X_train.dtype), np.zeros((n, 1))
+    W = mean = None
     if zca:  # W before the other arrays exist: the eigendecomposition is the memory peak
         start = time.perf_counter()
         C, mean = ref.covariance(train)  # zca_matrix's steps, keeping the eigenvalues
@@ -107,13 +132,10 @@ def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
         W *= unit_variance_gain(lam, epsilon)
         del U
         seconds["zca_matrix"] = time.perf_counter() - start
+    whitening = Whitening(channel_mean, channel_std, W, mean, seconds)
     start = time.perf_counter()
-    arrays = [train]
-    for X in others:
-        arrays.append(standardize_blocks(X, channel_mean, channel_std))
-        if zca:
-            whiten(arrays[-1], W, mean, out=arrays[-1])
+    arrays = [train, *(whitening.transform(X) for X in others)]
     if zca:
         whiten(train, W, mean, out=train)
         seconds["whiten"] = time.perf_counter() - start
-    return (*arrays, Whitening(channel_mean, channel_std, W, mean, seconds))
+    return (*arrays, whitening)

@@ -224,3 +224,20 @@ def test_prepare_standardizes_whitens_and_keeps_float32():
     np.testing.assert_allclose(train_in_place, expected, rtol=1e-3, atol=1e-4)
     only_std, _ = prepare(X, zca=False)[:2]
     np.testing.assert_allclose(only_std, expected_std, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("zca", [True, False])
+def test_saved_whitening_transforms_new_images_as_prepare_did(tmp_path, zca):
+    """Lesson 09 rebuilds lesson 08's inputs from the saved file: the very same numbers."""
+    from nnutils.preprocess import Whitening, prepare
+
+    rng = np.random.default_rng(1)
+    X = (rng.random((12, 200)) * 3 + 1).astype(np.float32)
+    X_new = (rng.random((12, 30)) * 3 + 1).astype(np.float32)
+    _, new, whitening = prepare(X, X_new, epsilon=0.5, zca=zca)
+    assert (whitening.W is not None) == zca
+    whitening.save(tmp_path / "whitening.npz")
+    loaded = Whitening.load(tmp_path / "whitening.npz")
+    before = X_new.copy()
+    np.testing.assert_array_equal(loaded.transform(X_new), new)
+    np.testing.assert_array_equal(X_new, before)  # the images given are left as they were

@@ -577,6 +577,28 @@ def test_adam_efficient_form_is_named():
     )
 
 
+def test_adam_epsilon_slips_are_told_apart_by_a_later_case():
+    """Seed 35's first case gives the same numbers for both slips (it named the efficient
+    form 'epsilon inside the square root'); a later case tells them apart."""
+    inside = ADAM_MISTAKES["epsilon inside"][0]
+    fails_with("update_parameters_with_adam", adam_efficient_form, "efficient form", seeds=[35])
+    fails_with("update_parameters_with_adam", inside, "is inside the square root", seeds=[35])
+    passes("update_parameters_with_adam", adam(), seeds=[35])
+
+
+def test_adam_epsilon_slips_no_case_tells_apart_are_both_named(monkeypatch):
+    """When every case gives the same numbers for both slips, the message names both."""
+    import nnutils.grading.update as update
+
+    def inside_step(old, v, s, settings):
+        return update.adam_step(old, v, s, *settings[:4], update.root_of_sum(settings[4]))
+
+    monkeypatch.setattr(update, "efficient_adam_step", inside_step)
+    result = fails_with("update_parameters_with_adam", ADAM_MISTAKES["epsilon inside"][0])
+    assert "two slips give the same numbers" in result.messages[0]
+    assert "efficient form" in result.messages[0] and "sqrt(s_hat) + epsilon" in result.messages[0]
+
+
 def test_adam_v_not_returned():
     def old_moments(parameters, grads, v, s, t, *rest):
         return ref.update_parameters_with_adam(parameters, grads, v, s, t, *rest)[0], v, s

@@ -4,7 +4,8 @@
 
 Runs NOTEBOOK (a solved lesson, for example ``solutions/08_cifar10.ipynb``) top to bottom with
 a fresh kernel in DIR (a temporary folder by default; give the same DIR to lesson 08 and then
-lesson 09, which reads the files that lesson 08 saves), and prints for each code cell its wall time, the
+lesson 09, which reads the files that lesson 08 saves; the executed notebook is written there
+too), and prints for each code cell its wall time, the
 kernel's peak resident memory during that cell (Linux resets the high-water mark,
 ``/proc/PID/clear_refs``, before each cell) and its resident memory after it. ``--data``
 sets ``NNUTILS_DATA`` (a folder holding ``cifar10/``, so nothing is downloaded);
@@ -68,6 +69,8 @@ def main():
 
         client.on_cell_execute, client.on_cell_executed = before, after
         client.execute()
+        if args.folder:  # the executed notebook, outputs and all, to read what it printed
+            nbformat.write(notebook, folder / args.notebook.name)
     worst = max(rows, key=lambda row: row[2])
     total = sum(row[1] for row in rows)
     print(f"peak {worst[2]:.0f} MB ({worst[2] / 1024:.2f} GiB) in cell {worst[0]}: {worst[4][:60]}")

@@ -1,5 +1,6 @@
 """nnutils.gradcheck, and the checker of the gradient_check exercise."""
 
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -296,10 +297,11 @@ def test_plot_gradient_check_colors_bars_by_threshold():
 
 
 def test_lesson_05_backward_check_is_great_whatever_ran_before():
-    """The cell "check your backward pass" of lesson 05, with the reference, over 1,000 seeds.
+    """The cell "check your backward pass" of lesson 05, with the reference, over many seeds.
 
     Its network comes from a generator of its own, and its nonzero biases keep every ReLU off
     its kink (with b = 0, one example whose layer-1 units are all off put Z2 = b2 = 0 on it).
+    ``GRADCHECK_SEEDS`` seeds (200 by default, 7 s; 1,000 gave "great" 1000 / 1000 too).
     """
     notebook = nbformat.read(Path(__file__).parents[1] / "solutions/05_backward.ipynb", 4)
     (source,) = [cell.source for cell in notebook.cells if cell.get("id") == "5b432815"]
@@ -314,10 +316,10 @@ def test_lesson_05_backward_check_is_great_whatever_ran_before():
         "verdict": verdict,
         "print": lambda text: None,
     }
-    verdicts = {}
-    for seed in range(1000):
+    verdicts, seeds = {}, int(os.environ.get("GRADCHECK_SEEDS", 200))
+    for seed in range(seeds):
         namespace = {**lesson, "seed": seed}
         exec(code, namespace)
         verdicts[seed] = verdict(namespace["difference"])
     bad = {seed: text for seed, text in verdicts.items() if not text.startswith("great")}
-    assert not bad, f"{len(bad)} of 1000 seeds: {dict(list(bad.items())[:3])}"
+    assert not bad, f"{len(bad)} of {seeds} seeds: {dict(list(bad.items())[:3])}"

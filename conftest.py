@@ -26,3 +26,19 @@ os.environ["NNUTILS_DATA"] = _FAKE_DATA
 _PROGRESS = tempfile.mkdtemp(prefix="nnutils-test-progress-")
 atexit.register(shutil.rmtree, _PROGRESS, ignore_errors=True)
 os.environ["NNUTILS_PROGRESS"] = os.path.join(_PROGRESS, "progress.json")
+
+# The longest files first: on several workers (pytest-xdist hands out whole files, in the
+# order collected), a long file started last would run alone at the end.
+LONGEST_FIRST = (
+    "tests/test_nbgrader.py",
+    "tests/test_browser.py",
+    "solutions/08_cifar10.ipynb",
+    "tests/test_notebooks.py",
+    "solutions/07_full_model.ipynb",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Move the files of LONGEST_FIRST to the front, in that order (the sort is stable)."""
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

@@ -591,7 +591,8 @@ def test_adam_epsilon_slips_no_case_tells_apart_are_both_named(monkeypatch):
     import nnutils.grading.update as update
 
     def inside_step(old, v, s, settings):
-        return update.adam_step(old, v, s, *settings[:4], update.root_of_sum(settings[4]))
+        epsilon = settings[4]
+        return update.adam_step(old, v, s, *settings[:4], lambda s_hat: np.sqrt(s_hat + epsilon))
 
     monkeypatch.setattr(update, "efficient_adam_step", inside_step)
     result = fails_with("update_parameters_with_adam", ADAM_MISTAKES["epsilon inside"][0])

@@ -465,9 +465,7 @@ def adam_settings(rng, index, count):
     )
 
 
-def root_of_sum(epsilon):
-    """The denominator sqrt(s_hat + epsilon): epsilon inside the square root (a slip)."""
-    return lambda s_hat: np.sqrt(s_hat + epsilon)
+EPSILON_INSIDE = "epsilon is inside the square root: divide by sqrt(s_hat) + epsilon."
 
 
 def adam_mistakes(old, v, s, settings):
@@ -485,8 +483,8 @@ def adam_mistakes(old, v, s, settings):
          "divides by 1 - beta**1.", adam_step(old, **{**right, "t": t - 1}, denominator=outside)),
         ("the bias correction uses t + 1: t already is the number of this step; do not add 1.",
          adam_step(old, **{**right, "t": t + 1}, denominator=outside)),
-        ("epsilon is inside the square root: divide by sqrt(s_hat) + epsilon.",
-         adam_step(old, **right, denominator=root_of_sum(epsilon))),
+        (EPSILON_INSIDE,
+         adam_step(old, **right, denominator=lambda s_hat: np.sqrt(s_hat + epsilon))),
         ("the square root is missing: divide by sqrt(s_hat) + epsilon.",
          adam_step(old, **right, denominator=lambda s_hat: s_hat + epsilon)),
         ("the step goes uphill: P - learning_rate * v_hat / (sqrt(s_hat) + epsilon).",
@@ -600,7 +598,7 @@ def _update_parameters_with_adam(candidate, rng):
         old_step = adam_step_from(old, old_v, old_s, settings)
         others = [wrong for _, wrong in mistakes]
         reject_whole(got, expected, old_step, OLD_MOMENTS, case, [efficient, *others])
-        inside = adam_step(old, expected_v, expected_s, *settings[:4], root_of_sum(settings[4]))
+        inside = dict(mistakes)[EPSILON_INSIDE]
         if close(got, efficient) and close(got, inside) and not close(expected, efficient):
             ambiguous = ambiguous or case  # a later case may tell the two apart
             continue

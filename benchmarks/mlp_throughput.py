@@ -1,11 +1,12 @@
 """Training throughput of the course's code path against PyTorch on the CPU.
 
-    python benchmarks/mlp_throughput.py [--steps 40] [--rounds 3]
+    python benchmarks/mlp_throughput.py [--steps 40] [--rounds 3] [--batch B]
 
-Trains the 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, batch 256,
-momentum) with ``nnutils.train.train_step`` (the reference functions of the
-lessons) and, when PyTorch is installed, with the equivalent torch model, in
-alternating rounds after a warm-up. Prints samples/s, their ratio, the achieved
+Trains lesson 08's 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, momentum,
+mini-batches of ``LESSON_CONFIG``'s size unless ``--batch`` says otherwise) with
+``nnutils.train.train_step`` (the reference functions of the lessons) and, when
+PyTorch is installed, with the equivalent torch model, in alternating rounds after
+a warm-up. Prints samples/s, their ratio, the achieved
 FLOP/s (6 x parameters x samples/s) and the FLOPs actually performed (less the
 input gradient, which neither path computes) as a fraction of this machine's
 float32 GEMM peak, measured in the same run.
@@ -28,10 +29,9 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 import numpy as np  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
-from nnutils.train import Optimizer, train_step  # noqa: E402
+from nnutils.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
 
-LAYERS = [3072, 1024, 1024, 10]
-BATCH = 256
+LAYERS = LESSON_CONFIG["layer_dims"]
 POOL = 8192  # rows the mini-batches are drawn from
 
 
@@ -62,16 +62,16 @@ def _timed(function):
 class CoursePath:
     """The lesson-08 training step, on random data of ``dtype``."""
 
-    def __init__(self, dtype, rng):
+    def __init__(self, dtype, rng, batch):
         self.rows = rng.standard_normal((POOL, LAYERS[0])).astype(dtype)
         self.labels = rng.integers(0, LAYERS[-1], POOL)
         self.parameters = ref.initialize_parameters_deep(LAYERS, rng, dtype=dtype)
         self.optimizer = Optimizer("momentum", self.parameters)
-        self.rng = rng
+        self.rng, self.batch = rng, batch
 
     def run(self, steps):
         for _ in range(steps):
-            idx = self.rng.integers(0, POOL, BATCH)
+            idx = self.rng.integers(0, POOL, self.batch)
             self.parameters, _, _ = train_step(
                 self.parameters, self.rows[idx], self.labels[idx], self.optimizer, 0.01
             )
@@ -85,16 +85,16 @@ class MatrixProducts:
     the update and the framework's bookkeeping are left out.
     """
 
-    def __init__(self, asarray, rng):
+    def __init__(self, asarray, rng, batch):
         self.rows = asarray(rng.standard_normal((POOL, LAYERS[0])).astype(np.float32))
         parameters = ref.initialize_parameters_deep(LAYERS, rng, dtype=np.float32)
         self.W = [asarray(parameters[f"W{l}"]) for l in range(1, len(LAYERS))]
-        self.asarray, self.rng = asarray, rng
+        self.asarray, self.rng, self.batch = asarray, rng, batch
 
     def run(self, steps):
         W1, W2, W3 = self.W
         for _ in range(steps):
-            X = self.rows[self.asarray(self.rng.integers(0, POOL, BATCH))].T
+            X = self.rows[self.asarray(self.rng.integers(0, POOL, self.batch))].T
             A1 = W1 @ X
             A2 = W2 @ A1
             dZ3 = W3 @ A2  # stands in for AL - Y: only the shapes matter here
@@ -106,7 +106,7 @@ class MatrixProducts:
 class TorchPath:
     """The same model and optimizer in PyTorch."""
 
-    def __init__(self, torch, rng):
+    def __init__(self, torch, rng, batch):
         self.torch = torch
         layers = []
         for n_prev, n in zip(LAYERS[:-1], LAYERS[1:], strict=True):
@@ -116,30 +116,31 @@ class TorchPath:
         self.loss = torch.nn.CrossEntropyLoss()
         self.rows = torch.from_numpy(rng.standard_normal((POOL, LAYERS[0])).astype(np.float32))
         self.labels = torch.from_numpy(rng.integers(0, LAYERS[-1], POOL))
-        self.rng = rng
+        self.rng, self.batch = rng, batch
 
     def run(self, steps):
         for _ in range(steps):
-            idx = self.torch.from_numpy(self.rng.integers(0, POOL, BATCH))
+            idx = self.torch.from_numpy(self.rng.integers(0, POOL, self.batch))
             self.optimizer.zero_grad(set_to_none=True)
             self.loss(self.model(self.rows[idx]), self.labels[idx]).backward()
             self.optimizer.step()
 
 
 def throughput(path, steps):
-    return steps * BATCH / _timed(lambda: path.run(steps))
+    return steps * path.batch / _timed(lambda: path.run(steps))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40, help="steps per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=LESSON_CONFIG["batch_size"])
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     paths = {
-        "numpy float32": CoursePath(np.float32, rng),
-        "numpy float64": CoursePath(np.float64, rng),
-        "numpy products": MatrixProducts(np.asarray, rng),
+        "numpy float32": CoursePath(np.float32, rng, args.batch),
+        "numpy float64": CoursePath(np.float64, rng, args.batch),
+        "numpy products": MatrixProducts(np.asarray, rng, args.batch),
     }
     try:
         import torch
@@ -147,8 +148,8 @@ def main():
         print("PyTorch is not installed: measuring the course's code path only.")
     else:
         torch.set_num_threads(os.cpu_count())
-        paths["torch float32"] = TorchPath(torch, rng)
-        paths["torch products"] = MatrixProducts(torch.from_numpy, rng)
+        paths["torch float32"] = TorchPath(torch, rng, args.batch)
+        paths["torch products"] = MatrixProducts(torch.from_numpy, rng, args.batch)
     for path in paths.values():
         path.run(5)  # warm-up
     best = dict.fromkeys(paths, 0.0)
@@ -158,7 +159,7 @@ def main():
     peak32 = gemm_peak(np.float32)
     peak64 = gemm_peak(np.float64)
     print(
-        f"MLP {LAYERS}, batch {BATCH}, {os.cpu_count()} cores, best of {args.rounds} rounds of {args.steps} steps"
+        f"MLP {LAYERS}, batch {args.batch}, {os.cpu_count()} cores, best of {args.rounds} rounds of {args.steps} steps"
     )
     print(
         f"GEMM peak (NumPy BLAS): float32 {peak32 / 1e9:.1f} GFLOP/s, float64 {peak64 / 1e9:.1f} GFLOP/s"

@@ -15,8 +15,10 @@ import numpy as np
 
 from . import reference as ref
 
-# Chosen on a validation set (never on the test set), in units of a standardized pixel's
-# variance (1): directions of variance far below EPSILON are damped rather than amplified.
+# In units of a standardized pixel's variance (1): directions of variance far below EPSILON
+# are damped rather than amplified. Chosen on a validation set, never on the test set: full
+# runs of LESSON_CONFIG on 45,000 / 5,000 images gave 64.8% for 3, 64.9% for 10, 63.6% for 30
+# (short runs rank 30 first: lesson 08 shows both).
 EPSILON = 10.0
 CHUNK = 4096
 

@@ -194,6 +194,15 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
     }
     # the lesson's whole training set goes through the pipeline, and the model trains on it
     assert calls["prepare"][:1] == ["X_train_raw"]
+    # with the benchmark's epsilon (full validation runs chose it), not a short sweep's favourite
+    (prepare_call,) = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "prepare"
+    ]
+    keywords = {k.arg: ast.unparse(k.value) for k in prepare_call.keywords}
+    assert keywords["epsilon"] == "EPSILON"
+    assert ("nnutils.preprocess", "EPSILON") in imported
     assert any(
         isinstance(node, ast.Call)
         and getattr(node.func, "id", None) == "train_classifier"

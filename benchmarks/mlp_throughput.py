@@ -6,10 +6,10 @@ Trains lesson 08's 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, momentum,
 mini-batches of ``LESSON_CONFIG``'s size unless ``--batch`` says otherwise) with
 ``nnutils.train.train_step`` (the reference functions of the lessons) and, when
 PyTorch is installed, with the equivalent torch model, in alternating rounds after
-a warm-up. Prints samples/s, their ratio, the achieved
-FLOP/s (6 x parameters x samples/s) and the FLOPs actually performed (less the
-input gradient, which neither path computes) as a fraction of this machine's
-float32 GEMM peak, measured in the same run.
+a warm-up. Prints samples/s, their ratio, the achieved FLOP/s (6 x parameters x
+samples/s) and the FLOPs actually performed (less the input gradient, which neither
+path computes) as a fraction of this machine's float32 GEMM peak, measured in the
+same run.
 
 It also times the step's eight matrix products alone, in NumPy and in PyTorch,
 on the same arrays: NumPy's products alone bound what any NumPy code can reach,

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from nnutils.generate import MarkerError, learner_notebook, render
+from nnutils.authoring.generate import MarkerError, learner_notebook, render
 
 
 def notebook(*cells):

@@ -421,7 +421,7 @@ def test_lesson_stops_at_a_wrong_answer_with_its_diagnosis():
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from nnutils.generate import ROOT
+    from nnutils.authoring.generate import ROOT
 
     path = ROOT / "solutions" / "09_convolutions.ipynb"
     nb = nbformat.read(path, as_version=4)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnutils.checks import run_check
-from nnutils.generate import ROOT
+from nnutils.authoring.generate import ROOT
 from nnutils.grading import EXERCISES
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nnutils.reference as ref
-from nnutils.generate import ROOT, lessons
+from nnutils.authoring.generate import ROOT, lessons
 
 LESSONS = lessons()
 IDS = [solution.stem for solution, _ in LESSONS]

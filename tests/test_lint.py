@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from nnutils.generate import ROOT
+from nnutils.authoring.generate import ROOT
 
 
 def ruff_binary():

@@ -7,7 +7,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from nnutils.generate import BEGIN, END, ROOT, learner_notebook, lessons, render
+from nnutils.authoring.generate import BEGIN, END, ROOT, learner_notebook, lessons, render
 
 LESSONS = lessons()
 IDS = [solution.stem for solution, _ in LESSONS]
@@ -21,10 +21,10 @@ def test_there_are_lessons():
 @pytest.mark.parametrize(("solution", "learner"), LESSONS, ids=IDS)
 def test_learner_notebook_is_fresh(solution, learner):
     expected = render(learner_notebook(nbformat.read(solution, as_version=4)))
-    assert learner.exists(), f"{learner.name} is missing: run `python -m nnutils.generate`"
+    assert learner.exists(), f"{learner.name} is missing: run `python -m nnutils.authoring`"
     assert learner.read_text() == expected, (
         f"notebooks/{learner.name} is out of date with solutions/{solution.name}: "
-        "run `python -m nnutils.generate`"
+        "run `python -m nnutils.authoring`"
     )
 
 
@@ -40,7 +40,7 @@ def test_notebook_is_stripped(path):
         if c.cell_type == "code" and (c.outputs or c.execution_count)
     ]
     assert not dirty, (
-        f"{path.name}: cells {dirty} have outputs or execution counts (run `python -m nnutils.generate`)"
+        f"{path.name}: cells {dirty} have outputs or execution counts (run `python -m nnutils.authoring`)"
     )
 
 

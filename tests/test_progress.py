@@ -11,7 +11,14 @@ import pytest
 from nnutils import progress
 from nnutils import reference as ref
 from nnutils.checks import CheckFailed, CheckResult, check
-from nnutils.generate import CATALOGUE, ROOT, catalogue, learner_notebook, render, render_catalogue
+from nnutils.authoring.generate import (
+    OUTLINE,
+    ROOT,
+    build_outline,
+    learner_notebook,
+    render,
+    render_outline,
+)
 from nnutils.settings import quick_mode
 
 
@@ -28,9 +35,9 @@ def not_written(Z):
     raise NotImplementedError("Exercise sigmoid: replace this line with your code.")
 
 
-def test_catalogue_is_fresh():
-    assert CATALOGUE.read_text(encoding="utf-8") == render_catalogue(catalogue()), (
-        "nnutils/exercises.json is out of date: run `python -m nnutils.generate`"
+def test_outline_is_fresh():
+    assert OUTLINE.read_text(encoding="utf-8") == render_outline(build_outline()), (
+        "nnutils/exercises.json is out of date: run `python -m nnutils.authoring`"
     )
 
 

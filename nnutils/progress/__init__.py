@@ -3,7 +3,7 @@
 ``check`` calls ``record(result)``. ``python -m nnutils.progress`` prints one table per
 lesson (done, failing with the reason, not yet) and a total; ``show()`` displays the same
 in a notebook. ``python -m nnutils.progress --run [FOLDER]`` first executes the lesson
-notebooks in FOLDER (see ``nnutils.headless``) and shows the verdicts of that run alone.
+notebooks in FOLDER (see ``nnutils.progress.run``) and shows the verdicts of that run alone.
 
 The file is ``$NNUTILS_PROGRESS`` if set, else ``progress.json`` in the user's data folder
 (``~/.local/share/nnutils`` on Linux, ``~/Library/Application Support/nnutils`` on macOS,
@@ -12,7 +12,6 @@ and replaces it atomically, so kernels writing at once lose nothing; a missing o
 file reads as empty, and nothing here ever makes a check fail.
 """
 
-import argparse
 import html
 import json
 import os
@@ -27,7 +26,7 @@ from platformdirs import user_data_dir
 
 from nnutils.settings import autograding
 
-CATALOGUE_FILE = Path(__file__).with_name("exercises.json")  # by `python -m nnutils.generate`
+OUTLINE_FILE = Path(__file__).parent.parent / "exercises.json"  # by `python -m nnutils.authoring`
 LOCK_WAIT = 5.0  # seconds a write waits for another writer before giving up
 REASON_WIDTH = 90  # characters of a failure's reason in the text table
 
@@ -58,9 +57,9 @@ def progress_file():
     return Path(user_data_dir("nnutils", appauthor=False)) / "progress.json"
 
 
-def catalogue():
+def outline():
     """The course's lessons in order: {stem: {"title": str, "exercises": [id, ...]}}."""
-    return json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return json.loads(OUTLINE_FILE.read_text(encoding="utf-8"))
 
 
 def status_of(result):
@@ -79,7 +78,7 @@ def record(result, path=None):
     if autograding():
         return False
     lesson = next(
-        (stem for stem, info in catalogue().items() if result.exercise in info["exercises"]), ""
+        (stem for stem, info in outline().items() if result.exercise in info["exercises"]), ""
     )
     entry = {
         "lesson": lesson,
@@ -154,7 +153,7 @@ def rows(verdicts, only=None):
     ``only``: the lesson stems to include (all by default).
     """
     table = []
-    for stem, info in catalogue().items():
+    for stem, info in outline().items():
         if only is not None and stem not in only:
             continue
         lines = []
@@ -240,8 +239,8 @@ def show(lesson=None, path=None):
     if autograding():
         print("Progress is not recorded under the autograder: the gradebook holds the scores.")
         return
-    if lesson is not None and lesson not in catalogue():
-        raise KeyError(f"no lesson {lesson!r}; lessons: {', '.join(catalogue())}")
+    if lesson is not None and lesson not in outline():
+        raise KeyError(f"no lesson {lesson!r}; lessons: {', '.join(outline())}")
     report = Report(rows(load(path), only=None if lesson is None else [lesson]))
     try:
         from IPython import get_ipython
@@ -253,31 +252,3 @@ def show(lesson=None, path=None):
         print(report)
     else:
         display(report)
-
-
-def main(argv=None):
-    """``python -m nnutils.progress [--run [FOLDER]]``."""
-    parser = argparse.ArgumentParser(prog="python -m nnutils.progress", description=__doc__)
-    parser.add_argument(
-        "--run",
-        nargs="?",
-        const=".",
-        metavar="FOLDER",
-        help="execute the lesson notebooks in FOLDER (default: here) and show their verdicts",
-    )
-    args = parser.parse_args(argv)
-    if args.run is None:
-        path = progress_file()
-        print(f"Progress recorded in {path}\n")
-        print(text(rows(load(path))))
-        return
-    from nnutils.headless import run_folder
-
-    with tempfile.TemporaryDirectory(prefix="nnutils-progress-") as scratch:
-        path = Path(scratch) / "progress.json"
-        ran = run_folder(Path(args.run), path)
-        print(text(rows(load(path), only=ran)))
-
-
-if __name__ == "__main__":
-    main()

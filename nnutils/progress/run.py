@@ -14,14 +14,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from nnutils.progress import catalogue
+from nnutils.progress import outline
 
 CELL_TIMEOUT = 600  # seconds; lesson 08's reduced training takes a few
 
 
 def find_lessons(folder):
     """{stem: path} of the lesson notebooks under ``folder``; an error if one is there twice."""
-    known = catalogue()
+    known = outline()
     found = {}
     for path in sorted(Path(folder).rglob("*.ipynb")):
         if path.stem not in known or any(p.startswith(".") for p in path.parts[:-1]):

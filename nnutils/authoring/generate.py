@@ -1,9 +1,8 @@
 """Write the learner notebooks ``notebooks/NN_*.ipynb`` from the lessons in ``solutions/``.
 
-Run from the repository root: ``python -m nnutils.generate``. It also writes the exercise
-catalogue ``nnutils/exercises.json`` (each lesson's title and checked exercises, in order,
-for the progress table). ``python -m nnutils.generate --nbgrader DEST`` writes an nbgrader
-course source instead (see ``nnutils.classroom``).
+Run from the repository root: ``python -m nnutils.authoring``. It also writes the course
+outline ``nnutils/exercises.json`` (each lesson's title and checked exercises, in order,
+for the progress table). The nbgrader course source is ``nnutils.classroom``'s job.
 
 In a code cell tagged ``exercise``, every region between ``### BEGIN SOLUTION``
 and ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and a NotImplementedError
@@ -13,7 +12,6 @@ code. Nested, unterminated or stray markers, and markers outside exercise
 cells, are errors. Outputs and execution counts are stripped.
 """
 
-import argparse
 import json
 import re
 import sys
@@ -22,10 +20,10 @@ from pathlib import Path
 import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
 CHECK = re.compile(r'^check\(\s*"(\w+)"', re.M)
-CATALOGUE = ROOT / "nnutils" / "exercises.json"
+OUTLINE = ROOT / "nnutils" / "exercises.json"
 
 
 class MarkerError(ValueError):
@@ -126,8 +124,8 @@ def title(nb):
     return ""
 
 
-def catalogue(root=ROOT):
-    """{lesson stem: {"title": ..., "exercises": [checked ids in order]}}, in lesson order."""
+def build_outline(root=ROOT):
+    """The course outline from the solution notebooks: {lesson stem: {"title": ..., "exercises": [checked ids in order]}}, in lesson order."""
     out = {}
     for solution_path, _ in lessons(root):
         nb = nbformat.read(solution_path, as_version=4)
@@ -136,8 +134,8 @@ def catalogue(root=ROOT):
     return out
 
 
-def render_catalogue(lessons_info):
-    """Catalogue text exactly as it is committed."""
+def render_outline(lessons_info):
+    """Outline text exactly as it is committed."""
     return json.dumps(lessons_info, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -148,7 +146,7 @@ def _write(path, text, root):
 
 
 def regenerate(root=ROOT):
-    """Strip every solution notebook in place, regenerate its learner notebook and the catalogue."""
+    """Strip every solution notebook in place, regenerate its learner notebook and the outline."""
     for solution_path, learner_path in lessons(root):
         solution = nbformat.read(solution_path, as_version=4)
         try:
@@ -157,23 +155,4 @@ def regenerate(root=ROOT):
             sys.exit(f"{solution_path.relative_to(root)}: {error}")
         _write(solution_path, render(stripped(solution)), root)
         _write(learner_path, learner, root)
-    _write(root / CATALOGUE.relative_to(ROOT), render_catalogue(catalogue(root)), root)
-
-
-def main(argv=None):
-    """``python -m nnutils.generate [--nbgrader DEST]``."""
-    parser = argparse.ArgumentParser(prog="python -m nnutils.generate", description=__doc__)
-    parser.add_argument(
-        "--nbgrader", metavar="DEST", type=Path, help="write an nbgrader course source into DEST"
-    )
-    args = parser.parse_args(argv)
-    if args.nbgrader is None:
-        regenerate()
-        return
-    from nnutils.classroom import write_course
-
-    write_course(args.nbgrader)
-
-
-if __name__ == "__main__":
-    main()
+    _write(root / OUTLINE.relative_to(ROOT), render_outline(build_outline(root)), root)

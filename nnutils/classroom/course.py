@@ -1,6 +1,6 @@
 """An nbgrader course source from the lessons in ``solutions/``.
 
-``write_course(dest)`` (``python -m nnutils.generate --nbgrader DEST``) writes
+``write_course(dest)`` (``python -m nnutils.classroom source DEST``) writes
 ``DEST/source/<lesson>/<lesson>.ipynb`` for every lesson, and ``DEST/nbgrader_config.py``
 if it is not there yet. In each notebook, exercise cells become solution cells (nbgrader
 blanks their ``### BEGIN SOLUTION`` regions on release), check cells become autograded
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import nbformat
 
-from nnutils.generate import ROOT, checked_exercise, lessons, render, stripped
+from nnutils.authoring.generate import ROOT, checked_exercise, lessons, render, stripped
 
 POINTS = 1  # per check cell
 SCHEMA_VERSION = 3  # of nbgrader's cell metadata
 
 CONFIG = '''\
-"""nbgrader configuration of the course (written by `python -m nnutils.generate --nbgrader`).
+"""nbgrader configuration of the course (written by `python -m nnutils.classroom source`).
 
 Run nbgrader in this folder. The generator writes this file once and never overwrites it.
 """

@@ -1,0 +1,1 @@
+"""The course author's tools: ``python -m nnutils.authoring`` writes the learner notebooks."""

@@ -1,0 +1,1 @@
+"""Teaching a class with nbgrader: ``python -m nnutils.classroom`` (see its ``--help``)."""

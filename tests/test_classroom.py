@@ -6,9 +6,9 @@ import runpy
 import nbformat
 import pytest
 
+from nnutils.authoring.generate import checked_exercise, lessons
 from nnutils.cifar10 import Cifar10Unavailable, load_cifar10
 from nnutils.classroom.course import nbgrader_notebook, write_course
-from nnutils.authoring.generate import checked_exercise, lessons
 from tests.cifar_fixture import fake_cifar, write_folder
 
 LESSONS = lessons()

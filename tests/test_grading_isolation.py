@@ -4,8 +4,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from nnutils.checks import run_check
 from nnutils.authoring.generate import ROOT
+from nnutils.checks import run_check
 from nnutils.grading import EXERCISES
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnutils.classroom.course import write_course
 from nnutils.authoring.generate import BEGIN, END, render
+from nnutils.classroom.course import write_course
 
 # One lesson with function exercises and one with value exercises.
 LESSONS = ("01_data_visualisation", "03_forward")

@@ -10,7 +10,6 @@ import pytest
 
 from nnutils import progress
 from nnutils import reference as ref
-from nnutils.checks import CheckFailed, CheckResult, check
 from nnutils.authoring.generate import (
     OUTLINE,
     ROOT,
@@ -19,6 +18,7 @@ from nnutils.authoring.generate import (
     render,
     render_outline,
 )
+from nnutils.checks import CheckFailed, CheckResult, check
 from nnutils.settings import quick_mode
 
 

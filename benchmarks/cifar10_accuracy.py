@@ -5,8 +5,8 @@
 DATA is the folder that ``NNUTILS_DATA`` would name: it holds
 ``cifar10/cifar-10-batches-py/`` (or the archive ``cifar10/cifar-10-python.tar.gz``).
 Nothing is downloaded. Runs lesson 08's pipeline, the very functions the lesson calls
-(``PIPELINE``: ``nnutils.preprocess.prepare``, standardize then ZCA-whiten with the
-training statistics, and ``nnutils.train.train_classifier``), on all 50,000 training
+(``PIPELINE``: ``nnutils.engine.preprocess.prepare``, standardize then ZCA-whiten with the
+training statistics, and ``nnutils.engine.train.train_classifier``), on all 50,000 training
 images, and prints the test accuracy, the wall time (loading and preprocessing
 included) and the peak resident memory.
 
@@ -27,10 +27,10 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
 
-from nnutils.augment import flip_and_crop  # noqa: E402
 from nnutils.data import load_cifar10  # noqa: E402
-from nnutils.preprocess import EPSILON, prepare  # noqa: E402
-from nnutils.train import (  # noqa: E402
+from nnutils.engine.augment import flip_and_crop  # noqa: E402
+from nnutils.engine.preprocess import EPSILON, prepare  # noqa: E402
+from nnutils.engine.train import (  # noqa: E402
     BEST_CONFIG,
     LESSON_CONFIG,
     accuracy,

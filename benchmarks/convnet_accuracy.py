@@ -3,7 +3,7 @@
     python benchmarks/convnet_accuracy.py DATA [--epochs N] [--train N] [--torch]
 
 DATA is the folder that ``NNUTILS_DATA`` would name (it holds ``cifar10/``); nothing is
-downloaded. Trains ``nnutils.convnet.train_convnet`` with ``LESSON_CONFIG`` (the course's
+downloaded. Trains ``nnutils.engine.convnet.train_convnet`` with ``LESSON_CONFIG`` (the course's
 reference layers) on the first ``--train`` training images (all 50,000 by default) and prints
 per-epoch figures, the test accuracy, the wall time (loading included) and the peak resident
 memory. ``--torch`` then trains the same network (same layers, initialization scheme, flips
@@ -21,11 +21,11 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
 
-from nnutils.augment import flip_and_crop  # noqa: E402
-from nnutils.convnet import LESSON_CONFIG, as_images, predict_images, train_convnet  # noqa: E402
 from nnutils.data import load_cifar10  # noqa: E402
-from nnutils.preprocess import prepare  # noqa: E402
-from nnutils.train import learning_rate_at  # noqa: E402
+from nnutils.engine.augment import flip_and_crop  # noqa: E402
+from nnutils.engine.convnet import LESSON_CONFIG, as_images, predict_images, train_convnet  # noqa: E402
+from nnutils.engine.preprocess import prepare  # noqa: E402
+from nnutils.engine.train import learning_rate_at  # noqa: E402
 
 
 def peak_memory_mb():

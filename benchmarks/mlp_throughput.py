@@ -4,7 +4,7 @@
 
 Trains lesson 08's 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, momentum,
 mini-batches of ``LESSON_CONFIG``'s size unless ``--batch`` says otherwise) with
-``nnutils.train.train_step`` (the reference functions of the lessons) and, when
+``nnutils.engine.train.train_step`` (the reference functions of the lessons) and, when
 PyTorch is installed, with the equivalent torch model, in alternating rounds after
 a warm-up. Prints samples/s, their ratio, the achieved FLOP/s (6 x parameters x
 samples/s) and the FLOPs actually performed (less the input gradient, which neither
@@ -29,7 +29,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 import numpy as np  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
-from nnutils.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
+from nnutils.engine.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
 
 LAYERS = LESSON_CONFIG["layer_dims"]
 POOL = 8192  # rows the mini-batches are drawn from

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .conv import (  # noqa: F401  (lesson 09's layers are exercises too)
+from .engine.conv import (  # noqa: F401  (lesson 09's layers are exercises too)
     conv_backward,
     conv_forward,
     conv_forward_naive,

@@ -3,7 +3,7 @@
 import hashlib
 import time
 
-from nnutils.cifar10 import load_cifar10
+from nnutils.data.cifar10 import load_cifar10
 
 
 def load_at(start, data_home, url, md5):

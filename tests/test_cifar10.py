@@ -20,8 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnutils import cifar10
-from nnutils.cifar10 import (
+from nnutils.data import cifar10
+from nnutils.data import load_cifar10 as reexported
+from nnutils.data.cifar10 import (
     ChecksumMismatch,
     Cifar10Error,
     Cifar10Unavailable,
@@ -29,7 +30,6 @@ from nnutils.cifar10 import (
     cache_folder,
     load_cifar10,
 )
-from nnutils.data import load_cifar10 as reexported
 from nnutils.plot import (
     image_of,
     plot_confusion_matrix,

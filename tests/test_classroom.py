@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 from nnutils.authoring.generate import checked_exercise, lessons
-from nnutils.cifar10 import Cifar10Unavailable, load_cifar10
 from nnutils.classroom.course import nbgrader_notebook, write_course
+from nnutils.data.cifar10 import Cifar10Unavailable, load_cifar10
 from tests.cifar_fixture import fake_cifar, write_folder
 
 LESSONS = lessons()

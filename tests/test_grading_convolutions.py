@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from nnutils import conv
 from nnutils import reference as ref
 from nnutils.checks import run_check
+from nnutils.engine import conv
 from tests.checking import fails_with, passes
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nnutils import reference as ref
-from nnutils.augment import flip_and_crop
-from nnutils.train import (
+from nnutils.engine.augment import flip_and_crop
+from nnutils.engine.train import (
     Optimizer,
     accuracy,
     learning_rate_at,
@@ -171,7 +171,7 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
 
     import nbformat
 
-    from nnutils import preprocess, train
+    from nnutils.engine import preprocess, train
 
     benchmark = _benchmark_module()
     prepare, trainer = benchmark.PIPELINE
@@ -186,7 +186,10 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
     }
-    assert {("nnutils.preprocess", "prepare"), ("nnutils.train", "train_classifier")} <= imported
+    assert {
+        ("nnutils.engine.preprocess", "prepare"),
+        ("nnutils.engine.train", "train_classifier"),
+    } <= imported
     (prepare_call,) = [
         node
         for node in ast.walk(tree)
@@ -197,7 +200,7 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
     # with the benchmark's epsilon (full validation runs chose it), not a short sweep's favourite
     keywords = {k.arg: ast.unparse(k.value) for k in prepare_call.keywords}
     assert keywords["epsilon"] == "EPSILON"
-    assert ("nnutils.preprocess", "EPSILON") in imported
+    assert ("nnutils.engine.preprocess", "EPSILON") in imported
     assert any(
         isinstance(node, ast.Call)
         and getattr(node.func, "id", None) == "train_classifier"
@@ -207,7 +210,7 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
 
 
 def test_prepare_standardizes_whitens_and_keeps_float32():
-    from nnutils.preprocess import prepare
+    from nnutils.engine.preprocess import prepare
 
     rng = np.random.default_rng(0)
     mixing = rng.standard_normal((12, 12))
@@ -233,7 +236,7 @@ def test_prepare_standardizes_whitens_and_keeps_float32():
 @pytest.mark.parametrize("zca", [True, False])
 def test_saved_whitening_transforms_new_images_as_prepare_did(tmp_path, zca):
     """Lesson 09 rebuilds lesson 08's inputs from the saved file: the very same numbers."""
-    from nnutils.preprocess import Whitening, prepare
+    from nnutils.engine.preprocess import Whitening, prepare
 
     rng = np.random.default_rng(1)
     X = (rng.random((12, 200)) * 3 + 1).astype(np.float32)

@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 
 from .. import reference as ref
-from ..conv import output_size
-from ..convnet import initialize_convnet
+from ..engine.conv import output_size
+from ..engine.convnet import initialize_convnet
 from .api import exercise
 from .cases import case_dtype
 from .expect import (

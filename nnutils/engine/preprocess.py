@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import reference as ref
+from .. import reference as ref
 
 # In units of a standardized pixel's variance (1): directions of variance far below EPSILON
 # are damped rather than amplified. Chosen on a validation set, never on the test set: full

@@ -9,7 +9,7 @@ contiguous block whose transpose is the (n_x, B) matrix the model expects
 
 ``LESSON_CONFIG`` is lesson 08's default and ``BEST_CONFIG`` the longer run of the
 benchmark: the keyword arguments of ``train_classifier`` for a 3072-1024-1024-10
-network, trained on the images that ``nnutils.preprocess.prepare`` whitened.
+network, trained on the images that ``nnutils.engine.preprocess.prepare`` whitened.
 """
 
 import math
@@ -21,9 +21,9 @@ from functools import partial
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import reference as ref
+from .. import reference as ref
+from ..reference import accuracy
 from .augment import flip_and_crop
-from .reference import accuracy
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 

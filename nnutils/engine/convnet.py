@@ -2,7 +2,7 @@
 
 The network, CONV(3x3, pad 1) -> RELU -> MAXPOOL(2) twice, then FLATTEN -> LINEAR -> SOFTMAX,
 is ``convnet_forward`` / ``convnet_backward`` of ``nnutils.reference``: the layers of
-``nnutils.conv`` and the linear pieces of lessons 03-05. Here: its initialization, the
+``nnutils.engine.conv`` and the linear pieces of lessons 03-05. Here: its initialization, the
 training loop, and prediction in chunks.
 
 ``LESSON_CONFIG`` is lesson 09's default: the keyword arguments of ``train_convnet``. Its 10
@@ -19,9 +19,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from . import reference as ref
+from .. import reference as ref
+from ..reference import convnet_backward, convnet_forward
 from .augment import flip_and_crop
-from .reference import convnet_backward, convnet_forward
 from .train import Optimizer, learning_rate_at, soft_targets
 
 LESSON_CONFIG = {

@@ -1,0 +1,1 @@
+"""The training engine the lessons call: layers, trainers, preprocessing, augmentation."""

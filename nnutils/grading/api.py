@@ -17,16 +17,13 @@ being remarks shown with a pass, e.g. on an unusual choice). The helpers of
 """
 
 import difflib
-import html
-import linecache
-import re
-import traceback
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import progress
+from ..display import fail_html, pass_html, show
 from .expect import Interrupted, Mistake, NotWritten, text_of
 from .isolation import isolated
 
@@ -41,28 +38,6 @@ def exercise(name):
         return checker
 
     return register
-
-
-NOTE_STYLE = "color:#9a6700;font-weight:400"
-# Sentences wrap between words; evidence (arrays) keeps its layout and scrolls if wide.
-TEXT_STYLE = "white-space:normal;word-break:normal;overflow-wrap:break-word"
-PRE_STYLE = "margin:4px 0;white-space:pre;overflow-x:auto;word-break:normal"
-# After "Run All", JupyterLab shows the last cell: bring the outputs of the cell where the run
-# stopped into view, again once figures above have rendered, but never after the learner has
-# clicked, typed or scrolled. JupyterLab runs the scripts of outputs it trusts only (those made
-# in this session).
-SCROLL_HERE = (
-    "<script>(function () { var script = document.currentScript, timers = [];"
-    " var inputs = ['mousedown', 'keydown', 'wheel', 'touchstart'];"
-    " function stop() { timers.forEach(clearTimeout);"
-    " inputs.forEach(function (e) { document.removeEventListener(e, stop, true); }); }"
-    " function show() { var cell = script && script.closest('.jp-Cell');"
-    " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
-    " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); } }"
-    " inputs.forEach(function (e) { document.addEventListener(e, stop, true); });"
-    " timers = [50, 400, 1500, 3000].map(function (ms) { return setTimeout(show, ms); });"
-    " timers.push(setTimeout(stop, 3100)); })();</script>"
-)
 
 
 @dataclass(repr=False)
@@ -103,28 +78,9 @@ class CheckResult:
         return "\n".join([head, *self.messages[1:], *notes])
 
     def _repr_html_(self):
-        notes = "".join(
-            f"<div style='{NOTE_STYLE};{TEXT_STYLE}'>note: {html.escape(n)}</div>"
-            for n in self._remarks()
-        )
         if self.passed:
-            return (
-                f'<div class="nnutils-check nnutils-pass" style="color:#1a7f37;font-weight:600;'
-                f'{TEXT_STYLE}">{html.escape(self._pass_line())}{notes}</div>'
-            )
-        body = "".join(
-            f"<pre style='{PRE_STYLE}'>{html.escape(m)}</pre>"
-            if "\n" in m
-            else f"<div style='{TEXT_STYLE}'>{html.escape(m)}</div>"
-            for m in self.messages[1:]
-        )
-        return (
-            '<div class="nnutils-check nnutils-fail" style="border-left:4px solid #cf222e;'
-            f'padding:4px 8px;color:#cf222e;{TEXT_STYLE}">'
-            f"<div><b>\N{BALLOT X} {html.escape(self.exercise)}</b>: "
-            f"{html.escape(self.messages[0])}</div>"
-            f"<div style='color:#1f2328'>{body}</div>{notes}</div>{SCROLL_HERE}"
-        )
+            return pass_html(self._pass_line(), self._remarks())
+        return fail_html(self.exercise, self.messages, self._remarks())
 
     def stop_line(self):
         """The one line under a failed check's explanation, where "Run All" stopped."""
@@ -225,7 +181,7 @@ def check(exercise_id, candidate=None, /, **values):
     """Notebook form of ``run_check``: shows the result; raises CheckFailed when it failed."""
     result = run_check(exercise_id, candidate, **values)
     _record(result)
-    _show(result)
+    show(result, print_outside=result.passed)
     if not result.passed:
         raise (ExerciseNotWritten if result.not_written else CheckFailed)(result)
 
@@ -236,67 +192,3 @@ def _record(result):
         progress.record(result)
     except Exception:  # a broken progress file must not cost the learner their verdict
         pass
-
-
-def _shell():
-    """The running IPython shell, or None (plain Python, or IPython not installed)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
-
-
-def _show(result):
-    """Display ``result`` as rich output in IPython (HTML, with text for other front ends)."""
-    if _shell() is None:
-        if result.passed:
-            print(result)
-        return
-    from IPython.display import display
-
-    display(result)
-
-
-STUB = re.compile(r"Exercise (\w+): ")  # the NotImplementedError of a learner notebook's stub
-CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
-
-
-def unfinished(error):
-    """The failed result an error stands for when it only says an exercise is not done yet.
-
-    The stub's NotImplementedError ("Exercise relu: ..."), and a NameError in a check
-    cell (a value exercise whose cell has not run yet); None for any other error.
-    """
-    if isinstance(error, NotImplementedError) and (match := STUB.match(text_of(error))):
-        sentence = (
-            "not written yet: replace `raise NotImplementedError` with your code where it "
-            "says # YOUR CODE HERE, run that cell, then its check."
-        )
-        return CheckResult(match[1], False, [sentence], not_written=True)
-    frames = traceback.extract_tb(error.__traceback__)
-    if isinstance(error, NameError) and frames and frames[-1].name == "<module>":
-        call = CHECK_CALL.search("".join(linecache.getlines(frames[-1].filename)))
-        if call:
-            sentence = (
-                f"{error.name} is not defined yet: run the exercise cell above first, then "
-                "this check again."
-            )
-            return CheckResult(call[1], False, [sentence], not_written=True)
-    return None
-
-
-def _show_unfinished(shell, etype, value, tb, tb_offset=None):
-    """IPython handler: an unfinished exercise shows as a check's explanation and one line."""
-    result = unfinished(value)
-    if result is not None and not hasattr(value, "_render_traceback_"):
-        _show(result)
-        value._render_traceback_ = CheckFailed(result)._render_traceback_
-    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-
-
-def install_one_line_stops():
-    """In IPython, show unwritten exercises and unrun value exercises as one line."""
-    shell = _shell()
-    if shell is not None:
-        shell.set_custom_exc((NotImplementedError, NameError), _show_unfinished)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from nnutils import display
 from nnutils.settings import autograding
 
 OUTLINE_FILE = Path(__file__).parent.parent / "exercises.json"  # by `python -m nnutils.authoring`
@@ -200,7 +201,7 @@ def text(table):
     return "\n".join(out)
 
 
-COLORS = {"done": "#1a7f37", "failing": "#cf222e", "not yet": "#6e7781"}
+COLORS = {"done": "pass", "failing": "fail", "not yet": "muted"}  # display.PALETTE keys
 
 
 def html_table(table):
@@ -209,7 +210,7 @@ def html_table(table):
     for _, title, lines in table:
         done = sum(state == "done" for _, state, _ in lines)
         body = "".join(
-            f"<tr><td style='color:{COLORS[state]};font-weight:600;text-align:left'>{state}</td>"
+            f"<tr><td style='color:{display.PALETTE[COLORS[state]]};font-weight:600;text-align:left'>{state}</td>"
             f"<td style='text-align:left'><code>{html.escape(exercise)}</code></td>"
             f"<td style='text-align:left'>{html.escape(reason)}</td></tr>"
             for exercise, state, reason in lines
@@ -241,14 +242,4 @@ def show(lesson=None, path=None):
         return
     if lesson is not None and lesson not in outline():
         raise KeyError(f"no lesson {lesson!r}; lessons: {', '.join(outline())}")
-    report = Report(rows(load(path), only=None if lesson is None else [lesson]))
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        print(report)
-        return
-    if get_ipython() is None:
-        print(report)
-    else:
-        display(report)
+    display.show(Report(rows(load(path), only=None if lesson is None else [lesson])))

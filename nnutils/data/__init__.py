@@ -3,7 +3,7 @@
 import numpy as np
 
 # CIFAR-10 lives in its own module; nnutils.data.load_cifar10 is the name lessons use.
-from .cifar10 import load_cifar10  # noqa: F401
+from .cifar10 import cache_folder, load_cifar10  # noqa: F401
 
 
 def load_planar(m=400, noise=0.2, petals=4, seed=0):

@@ -121,6 +121,23 @@ def whiten(X, W, mean, out=None, chunk=CHUNK):
     return out
 
 
+def whitened_per_epsilon(X_train, X_val, epsilons, subset=6000):
+    """For each epsilon: (epsilon, X_sub, X_val_white), to compare epsilons by training.
+
+    X_train (3 P, m), X_val (3 P, k): raw images. X_sub (3 P, subset) holds the first
+    ``subset`` training images, X_val_white (3 P, k) the validation images, both standardized
+    and whitened with that epsilon (times the gain). One eigendecomposition, of the subset's
+    covariance, serves every epsilon.
+    """
+    channel_mean, channel_std = channel_statistics(X_train)
+    X_sub = standardize_blocks(X_train[:, :subset], channel_mean, channel_std)
+    X_val_std = standardize_blocks(X_val, channel_mean, channel_std)
+    lam, U, mean = covariance_eigen(X_sub)
+    for epsilon in epsilons:
+        W = ref.zca_from_eigen(lam, U, epsilon, X_sub.dtype) * unit_variance_gain(lam, epsilon)
+        yield epsilon, whiten(X_sub, W, mean), whiten(X_val_std, W, mean)
+
+
 def prepare(X_train, *others, epsilon=EPSILON, in_place=False, zca=True):
     """Standardize and ZCA-whiten X_train (3 P, m) and ``others`` (3 P, k) with X_train's statistics.
 

@@ -19,13 +19,13 @@ and crops), and prints both results side by side: accuracy and minutes of traini
 import argparse
 import math
 import os
-import resource
 import time
 
 # Let BLAS threads sleep right after each matrix product (read when NumPy loads OpenBLAS).
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
+from report import peak_memory_mb, record  # noqa: E402
 
 from nnutils.data import load_cifar10  # noqa: E402
 from nnutils.engine.augment import flip_and_crop  # noqa: E402
@@ -40,11 +40,6 @@ from nnutils.engine.train import (  # noqa: E402
 
 PIPELINE = (prepare, train_classifier)  # what lesson 08 calls; tests/test_train.py holds them equal
 CONFIGS = {"lesson": LESSON_CONFIG, "best": BEST_CONFIG}
-
-
-def peak_memory_mb():
-    """Peak resident set size of this process, in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def train_torch(torch, X_train, y_train, config, seed=0):
@@ -141,12 +136,21 @@ def main():
     test = accuracy(X_test, y_test, parameters)
     print(f"{'validation' if args.validation else 'test'} accuracy {test:.4f}")
     print(f"wall time {wall:.0f} s ({wall / 60:.1f} min); peak memory {peak_memory_mb():.0f} MB")
-    if not args.torch:
-        return
-    try:
-        import torch
-    except ImportError:
-        print("--torch: PyTorch is not installed; skipped (pip install torch)")
+    rows = [
+        (f"{'validation' if args.validation else 'test'} accuracy", f"{test:.2%}"),
+        ("wall time (loading, whitening, training)", f"{wall / 60:.1f} min"),
+        ("training", f"{history['seconds'][-1] / 60:.2f} min"),
+        ("loading and whitening", f"{loaded:.1f} s; {stages}"),
+        ("peak memory", f"{peak_memory_mb():.0f} MB"),
+    ]
+    torch = None
+    if args.torch:
+        try:
+            import torch
+        except ImportError:
+            print("--torch: PyTorch is not installed; skipped (pip install torch)")
+    if torch is None:
+        record(section_name(args), rows)
         return
     torch.set_num_threads(os.cpu_count())
     predict, torch_seconds = train_torch(torch, X_train, y_train, config, seed=args.seed)
@@ -159,6 +163,19 @@ def main():
     ):
         print(f"{name:>22}{acc:>15.2%}{minutes:>14.2f}{acc * 100 / minutes:>16.1f}")
     print(f"NumPy / PyTorch training time: {numpy_minutes * 60 / torch_seconds:.2f}x")
+    rows += [
+        (
+            f"PyTorch {torch.__version__}, same recipe and data",
+            f"{torch_test:.2%} in {torch_seconds / 60:.2f} min of training",
+        ),
+        ("NumPy / PyTorch training time", f"**{numpy_minutes * 60 / torch_seconds:.2f}x**"),
+    ]
+    record(section_name(args), rows)
+
+
+def section_name(args):
+    """The page's section for this run: one per configuration, tuning runs apart."""
+    return "cifar10_accuracy " + ("validation" if args.validation else args.config)
 
 
 if __name__ == "__main__":

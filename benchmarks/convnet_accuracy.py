@@ -14,23 +14,18 @@ so with ``--torch`` it covers both runs.
 
 import argparse
 import os
-import resource
 import time
 
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
+from report import peak_memory_mb, record  # noqa: E402
 
 from nnutils.data import load_cifar10  # noqa: E402
 from nnutils.engine.augment import flip_and_crop  # noqa: E402
 from nnutils.engine.convnet import LESSON_CONFIG, as_images, predict_images, train_convnet  # noqa: E402
 from nnutils.engine.preprocess import prepare  # noqa: E402
 from nnutils.engine.train import learning_rate_at  # noqa: E402
-
-
-def peak_memory_mb():
-    """Peak resident set size of this process, in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def torch_run(X_train, y_train, X_test, y_test, config, seed):
@@ -132,11 +127,28 @@ def main():
     wall = time.perf_counter() - start
     print(f"NumPy: test accuracy {test:.4f}, training {numpy_seconds:.0f} s")
     print(f"wall time {wall:.0f} s ({wall / 60:.1f} min); peak memory {peak_memory_mb():.0f} MB")
+    rows = [
+        ("test accuracy", f"{test:.2%}"),
+        (
+            "training",
+            f"{numpy_seconds:.0f} s ({numpy_seconds / len(history['seconds']):.0f} s per epoch)",
+        ),
+        ("wall time", f"{wall / 60:.1f} min"),
+        ("peak memory", f"{peak_memory_mb():.0f} MB"),
+    ]
     if args.torch:
         torch_test, torch_seconds = torch_run(X_train, y_train, X_test, y_test, config, args.seed)
         print(f"PyTorch: test accuracy {torch_test:.4f}, training {torch_seconds:.0f} s")
         print(f"NumPy / PyTorch training time: {numpy_seconds / torch_seconds:.2f}")
         print(f"peak memory (both runs) {peak_memory_mb():.0f} MB")
+        rows += [
+            (
+                "PyTorch, same network and recipe",
+                f"{torch_test:.2%} in {torch_seconds:.0f} s of training",
+            ),
+            ("NumPy / PyTorch training time", f"**{numpy_seconds / torch_seconds:.2f}x**"),
+        ]
+    record("convnet_accuracy", rows)
 
 
 if __name__ == "__main__":

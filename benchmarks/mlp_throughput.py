@@ -27,6 +27,7 @@ import time
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
+from report import record  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
 from nnutils.engine.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
@@ -180,9 +181,13 @@ def main():
         ("numpy float32", "numpy products", "the course's step against its products alone"),
         ("numpy float64", "numpy float32", "float64 against float32"),
     ]
+    rows = [("float32 GEMM peak (NumPy's BLAS)", f"{peak32 / 1e9:.0f} GFLOP/s")]
+    rows += [(f"{name}, samples/s", f"{samples:.0f}") for name, samples in best.items()]
     for top, bottom, meaning in ratios:
         if top in best and bottom in best:
             print(f"ratio {top} / {bottom}: {best[top] / best[bottom]:.2f}  ({meaning})")
+            rows.append((f"{meaning} ({top} / {bottom})", f"**{best[top] / best[bottom]:.2f}x**"))
+    record(f"mlp_throughput batch {args.batch}", rows)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from report import record
 
 
 def kernel_memory(pid):
@@ -75,6 +76,14 @@ def main():
     total = sum(row[1] for row in rows)
     print(f"peak {worst[2]:.0f} MB ({worst[2] / 1024:.2f} GiB) in cell {worst[0]}: {worst[4][:60]}")
     print(f"all cells: {total:.0f} s ({total / 60:.1f} min)")
+    mode = "quick" if args.quick else "full"
+    record(
+        f"notebook_memory {args.notebook.stem} {mode}",
+        [
+            ("peak memory, cell by cell", f"**{worst[2] / 1024:.2f} GiB** (cell {worst[0]})"),
+            ("all cells", f"{total / 60:.1f} min"),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def ruff_binary():
 def test_ruff(command, fix):
     ruff = ruff_binary()
     if ruff is None:
-        pytest.skip("ruff is not installed: `pip install -r requirements.txt` installs it")
+        pytest.skip('ruff is not installed: `pip install -e ".[test]"` installs it')
     result = subprocess.run([ruff, *command, "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, (
         f"`ruff {' '.join(command)} .` found problems (`{fix}` fixes most):\n"

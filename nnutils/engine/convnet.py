@@ -5,9 +5,8 @@ is ``convnet_forward`` / ``convnet_backward`` of ``nnutils.reference``: the laye
 ``nnutils.engine.conv`` and the linear pieces of lessons 03-05. Here: its initialization, the
 training loop, and prediction in chunks.
 
-``LESSON_CONFIG`` is lesson 09's default: the keyword arguments of ``train_convnet``. Its 10
-epochs over 50,000 images took 9 minutes on two idle cores (about 54 s per epoch) and reached
-73.4% test accuracy (``benchmarks/convnet_accuracy.py``).
+``LESSON_CONFIG`` is lesson 09's default: the keyword arguments of ``train_convnet``; its time
+and accuracy are on ``benchmarks/README.md`` (``benchmarks/convnet_accuracy.py``).
 """
 
 import math
@@ -60,8 +59,7 @@ def initialize_convnet(
 def predict_images(X, parameters, chunk=100):
     """Predicted classes (m,) of images X (m, C, H, W), in chunks computed side by side (one per core).
 
-    Small chunks are as fast and keep memory low: 5,000 images took 47 MB beyond the data in
-    chunks of 100, 525 MB in chunks of 500 (im2col's columns grow with the chunk).
+    Small chunks are as fast and keep memory low: im2col's columns grow with the chunk.
     """
 
     def predict(k):

@@ -1,4 +1,4 @@
-"""The fast training path: schedule, targets, augmentation, in-place updates, a real training run."""
+"""The fast training path: schedule, targets, in-place updates, a real run; one pipeline for lesson 08 and its benchmark."""
 
 import copy
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from nnutils import reference as ref
-from nnutils.engine.augment import flip_and_crop
 from nnutils.engine.train import (
     Optimizer,
     accuracy,
@@ -30,36 +29,6 @@ def test_soft_targets_are_distributions_with_smoothing():
     assert Y.shape == (4, 3) and Y.dtype == np.float32
     np.testing.assert_allclose(Y.sum(axis=0), 1, rtol=1e-6)
     assert Y[2, 1] == pytest.approx(0.8 + 0.05) and Y[0, 1] == pytest.approx(0.05)
-
-
-def test_flip_and_crop_moves_pixels_within_the_padding():
-    rng = np.random.default_rng(0)
-    batch = np.zeros((64, 3 * 8 * 8), dtype=np.float32)
-    images = batch.reshape(64, 3, 8, 8)
-    images[:, :, 4, 3] = 1.0  # one bright pixel in every channel
-    before = batch.copy()
-    out = flip_and_crop(batch, rng, shape=(3, 8, 8), pad=2)
-    np.testing.assert_array_equal(batch, before)
-    assert out.shape == batch.shape and out.dtype == np.float32
-    moved = out.reshape(64, 3, 8, 8)
-    for image in moved:
-        assert np.array_equal(image[0], image[1]) and np.array_equal(image[0], image[2])
-        ys, xs = np.nonzero(image[0])
-        assert len(ys) <= 1  # shifted, possibly out of the frame, never duplicated
-        if len(ys):
-            assert abs(ys[0] - 4) <= 2 and min(abs(xs[0] - 3), abs(xs[0] - (7 - 3))) <= 2
-    assert len({m.tobytes() for m in moved}) > 5  # the offsets vary
-
-
-def test_flip_and_crop_without_padding_only_mirrors():
-    rng = np.random.default_rng(1)
-    batch = rng.standard_normal((32, 3 * 4 * 4))
-    out = flip_and_crop(batch, rng, shape=(3, 4, 4), pad=0).reshape(32, 3, 4, 4)
-    images = batch.reshape(32, 3, 4, 4)
-    flipped = [np.array_equal(o, i[:, :, ::-1]) for o, i in zip(out, images, strict=True)]
-    kept = [np.array_equal(o, i) for o, i in zip(out, images, strict=True)]
-    assert all(f or k for f, k in zip(flipped, kept, strict=True))
-    assert 0 < sum(flipped) < 32
 
 
 def _pure_step(name, parameters, grads, state, t):
@@ -154,18 +123,19 @@ def test_unknown_optimizer_is_refused():
 # --- one pipeline for lesson 08 and the benchmark ------------------------------------------
 
 
-def _benchmark_module():
+def _benchmark_module(monkeypatch):
     import importlib.util
     from pathlib import Path
 
     path = Path(__file__).parents[1] / "benchmarks" / "cifar10_accuracy.py"
+    monkeypatch.syspath_prepend(str(path.parent))  # as `python benchmarks/...` would
     spec = importlib.util.spec_from_file_location("cifar10_accuracy", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_benchmark_and_lesson_08_run_the_same_pipeline():
+def test_benchmark_and_lesson_08_run_the_same_pipeline(monkeypatch):
     import ast
     from pathlib import Path
 
@@ -173,11 +143,10 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
 
     from nnutils.engine import preprocess, train
 
-    benchmark = _benchmark_module()
+    benchmark = _benchmark_module(monkeypatch)
     prepare, trainer = benchmark.PIPELINE
     assert prepare is preprocess.prepare and trainer is train.train_classifier
     assert benchmark.CONFIGS["lesson"] is train.LESSON_CONFIG
-    assert not hasattr(benchmark, "standardize_in_place")
     lesson = nbformat.read(Path(__file__).parents[1] / "solutions" / "08_cifar10.ipynb", 4)
     tree = ast.parse("\n".join(c.source for c in lesson.cells if c.cell_type == "code"))
     imported = {
@@ -207,44 +176,3 @@ def test_benchmark_and_lesson_08_run_the_same_pipeline():
         and [ast.unparse(arg) for arg in node.args] == ["X_train", "y_train"]
         for node in ast.walk(tree)
     )
-
-
-def test_prepare_standardizes_whitens_and_keeps_float32():
-    from nnutils.engine.preprocess import prepare
-
-    rng = np.random.default_rng(0)
-    mixing = rng.standard_normal((12, 12))
-    X = (mixing @ rng.random((12, 300)) + 2).astype(np.float32)
-    X_other = (mixing @ rng.random((12, 40)) + 2).astype(np.float32)
-    expected_std = ref.standardize(X, X)
-    W = ref.zca_matrix(expected_std, 0.5)
-    lam = np.linalg.eigvalsh(np.cov(expected_std.astype(np.float64), bias=True))
-    gain = np.sqrt(lam.size / np.sum(lam / (lam + 0.5)))
-    expected = gain * W @ (expected_std - expected_std.mean(axis=1, keepdims=True))
-    train, other, whitening = prepare(X.copy(), X_other, epsilon=0.5)
-    assert train.dtype == other.dtype == whitening.W.dtype == np.float32
-    assert np.mean(train**2) == pytest.approx(1, rel=1e-3)  # the gain: average variance 1
-    np.testing.assert_allclose(train, expected, rtol=1e-3, atol=1e-4)
-    copy_in = X.copy()
-    train_in_place, _ = prepare(copy_in, epsilon=0.5, in_place=True)[:2]
-    assert train_in_place is copy_in
-    np.testing.assert_allclose(train_in_place, expected, rtol=1e-3, atol=1e-4)
-    only_std, _ = prepare(X, zca=False)[:2]
-    np.testing.assert_allclose(only_std, expected_std, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("zca", [True, False])
-def test_saved_whitening_transforms_new_images_as_prepare_did(tmp_path, zca):
-    """Lesson 09 rebuilds lesson 08's inputs from the saved file: the very same numbers."""
-    from nnutils.engine.preprocess import Whitening, prepare
-
-    rng = np.random.default_rng(1)
-    X = (rng.random((12, 200)) * 3 + 1).astype(np.float32)
-    X_new = (rng.random((12, 30)) * 3 + 1).astype(np.float32)
-    _, new, whitening = prepare(X, X_new, epsilon=0.5, zca=zca)
-    assert (whitening.W is not None) == zca
-    whitening.save(tmp_path / "whitening.npz")
-    loaded = Whitening.load(tmp_path / "whitening.npz")
-    before = X_new.copy()
-    np.testing.assert_array_equal(loaded.transform(X_new), new)
-    np.testing.assert_array_equal(X_new, before)  # the images given are left as they were

@@ -1,0 +1,141 @@
+"""nnutils.plot: every picture draws on the axes it is given (or a new one)."""
+
+import matplotlib
+import matplotlib.pyplot as plt  # the Agg backend: conftest.py (at the root) sets MPLBACKEND
+import numpy as np
+import pytest
+
+from nnutils import data, plot
+from nnutils.reference import sigmoid
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def ax():
+    return plt.subplots()[1]
+
+
+def test_scatter_classes_draws_both_classes(ax):
+    X, Y = data.load_moons(m=40)
+    assert plot.scatter_classes(X, Y, ax=ax, title="moons") is ax
+    assert len(ax.collections) == 2
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 40
+    assert ax.get_title() == "moons"
+
+
+def test_scatter_classes_accepts_flat_labels(ax):
+    X, Y = data.load_moons(m=40)
+    plot.scatter_classes(X, Y.ravel(), ax=ax)
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 40
+
+
+def first_coordinate_positive(points):
+    """Label 1 where x_1 > 0, as (1, k)."""
+    return (points[:1] > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    "predict",
+    [
+        first_coordinate_positive,
+        lambda points: first_coordinate_positive(points).ravel(),
+        lambda points: sigmoid(10 * points[:1]),
+        lambda points: sigmoid(10 * points[0]),
+    ],
+    ids=["labels (1,k)", "labels (k,)", "probabilities (1,k)", "probabilities (k,)"],
+)
+def test_plot_decision_boundary_accepts_every_predict_shape(ax, predict):
+    X, Y = data.load_circles(m=60)
+    seen = []
+
+    def spy(points):
+        seen.append(points)
+        return predict(points)
+
+    assert plot.plot_decision_boundary(spy, X, Y, ax=ax, title="t", resolution=30) is ax
+    (points,) = seen
+    assert points.shape == (2, 900)
+    assert points.dtype == X.dtype
+    shaded = ax.collections[0]
+    assert len(ax.collections) >= 4  # the shading, the boundary line and two classes of points
+    assert shaded.get_alpha() == 0.25
+    assert ax.get_title() == "t"
+    x_min, x_max = ax.get_xlim()
+    assert x_min < X[0].min() and x_max > X[0].max()
+
+
+def test_plot_decision_boundary_keeps_float32(ax):
+    X, Y = data.load_moons(m=30)
+    X = X.astype(np.float32)
+    dtypes = []
+    plot.plot_decision_boundary(
+        lambda points: dtypes.append(points.dtype) or np.zeros(points.shape[1]),
+        X,
+        Y,
+        ax=ax,
+        resolution=10,
+    )
+    assert dtypes == [np.float32]
+
+
+def test_plot_learning_curves(ax):
+    assert plot.plot_learning_curves([3, 2, 1], ax=ax, title="cost") is ax
+    assert len(ax.lines) == 1
+    plot.plot_learning_curves({"a": [1, 2], "b": ([0, 100], [2, 1])}, ax=ax, log=True)
+    assert [line.get_label() for line in ax.lines[1:]] == ["a", "b"]
+    assert ax.get_yscale() == "log"
+
+
+def relu_activations(scale, depth=4, width=20, seed=0):
+    rng = np.random.default_rng(seed)
+    A, layers = rng.standard_normal((width, 50)), []
+    for _ in range(depth):
+        A = np.maximum(scale * rng.standard_normal((width, width)) @ A, 0)
+        layers.append(A)
+    return layers
+
+
+def test_plot_activation_stats(ax):
+    activations = {"small": relu_activations(0.01), "zero": relu_activations(0.0)}
+    assert plot.plot_activation_stats(activations, ax=ax, title="stats") is ax
+    assert [line.get_label() for line in ax.lines] == ["small", "zero (all zero)"]
+    small = ax.lines[0].get_ydata()
+    assert np.allclose(small, [np.std(A) for A in activations["small"]])
+    assert np.isnan(ax.lines[1].get_ydata()).all()
+    assert ax.get_yscale() == "log"
+    assert ax.get_title() == "stats"
+
+
+def test_plot_activation_histograms(ax):
+    layers = relu_activations(0.3)
+    assert plot.plot_activation_histograms(layers, ax=ax, title="h") is ax
+    assert len(ax.patches) == len(layers)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["layer 1", "layer 4"]
+    assert ax.get_title() == "h"
+
+
+def test_plot_activation_histograms_of_zeros(ax):
+    plot.plot_activation_histograms(relu_activations(0.0), ax=ax)
+    assert not ax.patches
+    assert "all activations are 0" in [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize(
+    ("draw", "args"),
+    [
+        (plot.scatter_classes, lambda: data.load_planar(m=20)),
+        (plot.plot_decision_boundary, lambda: (first_coordinate_positive, *data.load_planar(m=20))),
+        (plot.plot_learning_curves, lambda: ([1, 0.5],)),
+        (plot.plot_activation_stats, lambda: ({"a": relu_activations(1.0)},)),
+        (plot.plot_activation_histograms, lambda: (relu_activations(1.0),)),
+    ],
+)
+def test_a_new_axes_when_none_is_given(draw, args):
+    ax = draw(*args())
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert matplotlib.get_backend().lower() == "agg"

@@ -42,3 +42,19 @@ def pytest_collection_modifyitems(config, items):
     """Move the files of LONGEST_FIRST to the front, in that order (the sort is stable)."""
     rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line that tells the unit tests apart from the notebooks' cells that nbval ran."""
+    ran = {
+        report.nodeid
+        for outcome in ("passed", "failed", "skipped", "error")
+        for report in terminalreporter.stats.get(outcome, [])
+        if hasattr(report, "nodeid")
+    }
+    cells = [nodeid for nodeid in ran if nodeid.split("::")[0].endswith(".ipynb")]
+    notebooks = {nodeid.split("::")[0] for nodeid in cells}
+    terminalreporter.write_line(
+        f"{len(ran) - len(cells):,} tests + {len(notebooks)} notebook{'s' * (len(notebooks) != 1)} "
+        f"({len(cells):,} cells)"
+    )

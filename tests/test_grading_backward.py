@@ -77,7 +77,7 @@ def _relu_backward_in_place(dA, Z):
     [
         ref.relu_backward,
         lambda dA, Z: dA * (Z > 0),
-        lambda dA, Z: np.where(Z >= 0, dA, 0.0),
+        lambda dA, Z: np.where(Z <= 0, 0.0, dA),
         lambda dA, Z: dA * np.heaviside(Z, 0),
         _relu_backward_copy,
     ],
@@ -95,6 +95,8 @@ def test_relu_backward_accepts(candidate):
         (lambda dA, Z: np.maximum(dA, 0), "comes from Z"),
         (lambda dA, Z: dA * np.maximum(Z, 0), "derivative is 1 where Z > 0"),
         (lambda dA, Z: np.where(Z < 0, dA, 0), "keeps dA where Z < 0"),
+        (lambda dA, Z: np.where(Z >= 0, dA, 0), "keeps dA where Z is exactly 0"),
+        (lambda dA, Z: dA * np.heaviside(Z, 1), "not Z >= 0"),
         (lambda dA, Z: list(dA), "NumPy array"),
         *MISBEHAVING,
     ],

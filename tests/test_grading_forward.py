@@ -173,6 +173,8 @@ def test_linear_forward_accepts_correct_answers(linear_forward):
         (lambda A, W, b: (W * A + b, (A, W, b)), ["ValueError", "Z = W @ A + b", "(n_prev, m)"]),
         (lambda A, W, b: (W.T @ A + b, (A, W, b)), ["ValueError", "a matrix product of W"]),
         (lambda A, W, b: (A.T @ W.T + b, (A, W, b)), ["ValueError", "Z = W @ A + b"]),
+        (lambda A, W, b: (W @ A + b.ravel(), (A, W, b)), ["b has lost its column shape", "(n, 1)"]),
+        (lambda A, W, b: (W @ A + b[:, 0], (A, W, b)), ["b has lost its column shape", ".ravel()"]),
     ],
 )
 def test_linear_forward_names_mistakes(linear_forward, words):

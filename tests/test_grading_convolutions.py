@@ -289,6 +289,15 @@ def test_max_pool_forward_stride_ignored():
     )
 
 
+def test_max_pool_forward_over_the_window_positions():
+    def position_axes(A_prev, size=2, stride=2):
+        windows = sliding_window_view(A_prev, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
+        return windows.max(axis=(2, 3)), (A_prev, size, stride)
+
+    result = fails_with("max_pool_forward", position_axes, "window positions", "axis=(4, 5)")
+    assert "off by one" not in str(result)
+
+
 def test_max_pool_forward_off_by_one():
     fails_with(
         "max_pool_forward",

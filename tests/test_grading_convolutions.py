@@ -169,6 +169,16 @@ def test_conv_forward_mistakes(exercise_id, candidate, words):
     fails_with(exercise_id, candidate, *words)
 
 
+def test_conv_forward_naive_keeps_the_inputs_dtype():
+    def float64_output(A_prev, W, b, stride, pad):
+        Z = ref.conv_forward(A_prev, W, b, stride, pad)[0]
+        out = np.zeros(Z.shape)  # the loop's output array, float64 without dtype=
+        out[...] = Z
+        return out
+
+    fails_with("conv_forward_naive", float64_output, "is float64, expected float32", "dtype=")
+
+
 def test_conv_forward_cache():
     fails_with("conv_forward", short_cache, "tuple of 5", "A_prev, W, b, stride, pad")
 

@@ -436,20 +436,17 @@ def _L_model_backward(candidate, rng):
                 and other != key
                 and expected[other].shape == expected[key].shape
             ]
-            expect_array(got[key], expected[key], f"grads['{key}']", mistakes, case)
-            _expect_dtype(got[key], AL.dtype, f"grads['{key}']", case)
+            expect_array(
+                got[key], expected[key], f"grads['{key}']", mistakes, case, dtype_hint=LABELS_DTYPE
+            )
     return len(cases)
 
 
-def _expect_dtype(got, dtype, what, case):
-    """A gradient in AL's dtype: integer labels Y would promote float32 to float64."""
-    if np.asarray(got).dtype != dtype:
-        raise Mistake(
-            f"{what} is {np.asarray(got).dtype.name}, but AL is {np.dtype(dtype).name}: the gradients keep "
-            "AL's dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) (NumPy computes "
-            f"AL - Y in float64 otherwise), and convert nothing to float64.",
-            case,
-        )
+# Integer labels Y promote a float32 AL - Y to float64.
+LABELS_DTYPE = (
+    "AL is float32, and the gradients keep its dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) "
+    "(NumPy computes AL - Y in float64 otherwise), and convert nothing to float64."
+)
 
 
 # --- gradient checking ----------------------------------------------------------------

@@ -249,12 +249,15 @@ def named_mistake(got, expected, mistakes, match=close, differs=None):
     return None
 
 
-def expect_array(got, expected, what, mistakes=(), case="", shape_hint=""):
-    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``.
+def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype_hint=""):
+    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``, in its dtype.
 
     ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
     a wrong value, that sentence is the message. ``case`` describes the inputs;
-    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``).
+    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``);
+    ``dtype_hint`` replaces the advice on a float32 answer returned in another dtype.
+    The one dtype rule: a float32 answer stays float32, and no answer is a narrower
+    float than the expected one.
     """
     expected = np.asarray(expected)
     reject_none(got, what, case)
@@ -274,8 +277,20 @@ def expect_array(got, expected, what, mistakes=(), case="", shape_hint=""):
             case,
             f"got:\n{show(got)}",
         )
+    narrower = got.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize
+    if narrower and expected.dtype.kind == "f":
+        raise Mistake(f"{what} is {got.dtype}, expected {expected.dtype}: {KEEP_DTYPE}", case)
     if not close(got, expected):
         raise Mistake(_wrong_values(got, expected, what), case, *_difference(got, expected))
+    if expected.dtype == np.float32 and got.dtype != np.float32:
+        raise Mistake(f"{what} is {got.dtype}, expected float32: {dtype_hint or KEEP_DTYPE}", case)
+
+
+KEEP_DTYPE = (
+    "keep the inputs' dtype (float32 in, float32 out). A float64 array or NumPy scalar "
+    "(np.zeros or np.ones without dtype=, np.power(0.9, t), .astype(float)) turns float32 "
+    "into float64."
+)
 
 
 def _wrong_values(got, expected, what):

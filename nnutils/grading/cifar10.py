@@ -338,7 +338,7 @@ def _predict_classes(candidate, rng):
                 for wrong in ((AL > 0.5).astype(int), ref.predict(X, parameters))
             ],
         ]
-        expect_array(got, expected, "the predicted labels", mistakes, case)
+        expect_array(got, expected, "the array of predicted labels", mistakes, case)
         if np.asarray(got).dtype.kind == "f":
             raise Mistake("the labels should be integers (argmax returns them), not floats.", case)
     return len(dims_list)

@@ -328,7 +328,12 @@ def test_L_model_backward_accepts(candidate):
     "candidate", [lambda AL, Y, c: _classic(AL, Y, c, cast=False), _in_float64]
 )
 def test_L_model_backward_keeps_the_dtype_of_AL(candidate):
-    fails_with("L_model_backward", candidate, "is float64, expected float32: AL is float32", "Y.astype(AL.dtype)")
+    fails_with(
+        "L_model_backward",
+        candidate,
+        "is float64, expected float32: AL is float32",
+        "Y.astype(AL.dtype)",
+    )
 
 
 def test_L_model_backward_names_dZL_given_as_dAL():

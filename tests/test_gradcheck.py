@@ -228,6 +228,10 @@ def _basis(theta, index, epsilon):
 _one_at_a_time = _centered_at(lambda theta, i, epsilon: _basis(theta, i, epsilon))
 
 
+def _fixed_epsilon(parameters, grads, X, Y, epsilon=1e-7):
+    return gradient_check(parameters, grads, X, Y, 1e-7)
+
+
 def _not_restoring(parameters, grads, X, Y, epsilon=1e-7):
     parameters["W1"][0, 0] += epsilon
     return gradient_check(parameters, grads, X, Y, epsilon)
@@ -262,6 +266,7 @@ GRADIENT_CHECK_MISTAKES = [
     (_loop(_centered_at(lambda theta, i, epsilon: epsilon)), "all of θ at once"),
     (_loop(_one_at_a_time, "norm of the sum"), "more than 1", "np.linalg.norm(grad) + "),
     (_not_restoring, "left `parameters` changed"),
+    (_fixed_epsilon, "ε = 1e-7 whatever epsilon is passed", "the argument epsilon"),
     (lambda *args: None, "None"),
     (lambda *args: [0.1], "should return a number"),
     (lambda *args: np.nan, "nan"),
@@ -276,6 +281,14 @@ def test_gradient_check_names_mistakes(candidate, words):
         assert not result.passed, f"seed {seed}: a wrong answer passed"
         for word in words:
             assert word in "\n".join(result.messages), f"seed {seed}: {result}"
+
+
+def test_a_fixed_epsilon_fails_on_every_seed():
+    """It once passed on most seeds: every case ran near ε = 1e-7, where the two agree."""
+    for seed in range(int(os.environ.get("GRADCHECK_SEEDS", 200)) // 10):
+        result = run_check("gradient_check", _fixed_epsilon, seed=seed)
+        assert not result.passed, f"seed {seed}: a fixed epsilon passed"
+        assert "whatever epsilon is passed" in result.messages[0], f"seed {seed}: {result}"
 
 
 def test_verdict():

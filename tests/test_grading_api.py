@@ -1,6 +1,7 @@
 """The check API itself: results, failures, misbehaving candidates, notebook display."""
 
 import math
+import subprocess
 import sys
 
 import nbformat
@@ -242,3 +243,62 @@ def test_the_notebook_shows_one_line_where_the_run_stops():
     assert "missing the bias" in shown[3][0].data["text/html"]
     assert "missing the bias" in shown[3][0].data["text/plain"]
     assert "scrollIntoView" in shown[3][0].data["text/html"]
+
+
+# --- the check's own robustness -------------------------------------------------------------
+
+
+def test_a_learner_print_formatter_does_not_reach_the_evidence():
+    def off_by_30_percent(Z):
+        return 1.3 * ref.sigmoid(Z)
+
+    saved = np.get_printoptions()
+    try:
+        np.set_printoptions(formatter={"float": lambda x: "1.0"}, precision=1)
+        result = run_check("sigmoid", off_by_30_percent, seed=0)
+    finally:
+        np.set_printoptions(**saved)
+    assert result.messages[0] == "sigmoid(Z) has wrong values.", result
+    assert "0.8723" in "\n".join(result.messages), result
+
+
+def test_reassigning_numpy_comparisons_while_running_does_not_pass():
+    def identity_and_a_lie(Z):
+        np.allclose = lambda *args, **kwargs: True
+        np.array_equal = lambda *args, **kwargs: True
+        np.isclose = lambda a, b, **kwargs: np.ones(np.shape(a), dtype=bool)
+        return Z
+
+    own = np.allclose, np.array_equal, np.isclose
+    try:
+        result = run_check("sigmoid", identity_and_a_lie, seed=0)
+    finally:
+        np.allclose, np.array_equal, np.isclose = own
+    assert not result.passed and "wrong values" in result.messages[0], result
+
+
+def test_a_forked_child_does_not_run_the_rest_of_the_check(tmp_path):
+    """The child stops when the answer returns: only the parent writes a verdict."""
+    script = tmp_path / "fork.py"
+    script.write_text(
+        "import os\n"
+        "from nnutils import reference as ref\n"
+        "from nnutils.checks import run_check\n"
+        "def forks(Z):\n"
+        "    os.fork()\n"
+        "    return ref.sigmoid(Z)\n"
+        "print(run_check('sigmoid', forks, seed=0).passed, flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"], out
+
+
+def test_a_4d_difference_shows_the_slice_holding_it():
+    def scaled(A_prev, W, b, stride, pad):
+        Z, cache = ref.conv_forward(A_prev, W, b, stride, pad)
+        return Z * 1.1, cache
+
+    result = run_check("conv_forward", scaled, seed=0)
+    text = "\n".join(result.messages)
+    assert "(the slice holding the largest difference)" in text and "largest difference at" in text
+    assert max(len(m) for m in result.messages) < 400, text

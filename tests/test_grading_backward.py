@@ -77,7 +77,7 @@ def _relu_backward_in_place(dA, Z):
     [
         ref.relu_backward,
         lambda dA, Z: dA * (Z > 0),
-        lambda dA, Z: np.where(Z >= 0, dA, 0.0),
+        lambda dA, Z: np.where(Z <= 0, 0.0, dA),
         lambda dA, Z: dA * np.heaviside(Z, 0),
         _relu_backward_copy,
     ],
@@ -95,12 +95,23 @@ def test_relu_backward_accepts(candidate):
         (lambda dA, Z: np.maximum(dA, 0), "comes from Z"),
         (lambda dA, Z: dA * np.maximum(Z, 0), "derivative is 1 where Z > 0"),
         (lambda dA, Z: np.where(Z < 0, dA, 0), "keeps dA where Z < 0"),
+        (lambda dA, Z: np.where(Z >= 0, dA, 0), "keeps dA where Z is exactly 0"),
+        (lambda dA, Z: dA * np.heaviside(Z, 1), "not Z >= 0"),
         (lambda dA, Z: list(dA), "NumPy array"),
         *MISBEHAVING,
     ],
 )
 def test_relu_backward_names_mistakes(candidate, words):
     fails_with("relu_backward", candidate, words)
+
+
+def test_relu_backward_keeps_the_inputs_dtype():
+    fails_with(
+        "relu_backward",
+        lambda dA, Z: dA * (Z > 0).astype(float),
+        "is float64, expected float32",
+        "keep the inputs' dtype",
+    )
 
 
 # --- linear_backward --------------------------------------------------------------------
@@ -155,6 +166,10 @@ def test_linear_backward_accepts(candidate):
         (_linear_variant(dA_prev=lambda dZ, A, W, m: W @ dZ), "W without its transpose"),
         (_linear_variant(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), "dA_prev is divided by m"),
         (_linear_variant(order=(1, 2, 0)), "wrong order"),
+        (
+            _linear_variant(db=lambda dZ, A, W, m: dZ @ np.ones((m, 1)) / m),
+            "db is float64, expected float32",
+        ),
         (lambda dZ, cache: ref.linear_backward(dZ, cache)[1:], "tuple of 3"),
         (lambda dZ, cache: "dZ", "tuple of 3"),
         *MISBEHAVING,
@@ -313,7 +328,12 @@ def test_L_model_backward_accepts(candidate):
     "candidate", [lambda AL, Y, c: _classic(AL, Y, c, cast=False), _in_float64]
 )
 def test_L_model_backward_keeps_the_dtype_of_AL(candidate):
-    fails_with("L_model_backward", candidate, "is float64, but AL is float32", "Y.astype(AL.dtype)")
+    fails_with(
+        "L_model_backward",
+        candidate,
+        "is float64, expected float32: AL is float32",
+        "Y.astype(AL.dtype)",
+    )
 
 
 def test_L_model_backward_names_dZL_given_as_dAL():

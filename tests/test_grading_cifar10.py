@@ -200,6 +200,13 @@ def centered(X):
 
 
 def zca_svd(X, epsilon):
+    U, s, _ = np.linalg.svd(centered(X) / np.sqrt(X.shape[1]))
+    lam = np.zeros(X.shape[0])
+    lam[: s.size] = s**2  # with more rows than images, the other directions have variance 0
+    return ((U / np.sqrt(lam + epsilon)) @ U.T).astype(X.dtype)
+
+
+def zca_reduced_svd(X, epsilon):
     U, s, _ = np.linalg.svd(centered(X) / np.sqrt(X.shape[1]), full_matrices=False)
     return ((U / np.sqrt(s**2 + epsilon)) @ U.T).astype(X.dtype)
 
@@ -269,6 +276,7 @@ def covariance(X):
         (lambda X, e: zca_from(covariance(X), e, order="U^T D U"), ["COLUMNS of U"]),
         (lambda X, e: zca_from(centered(X).T @ centered(X) / X.shape[1], e), ["wrong axis"]),
         (lambda X, e: zca_from(covariance(X), e), ["float64", "float32"]),
+        (zca_reduced_svd, ["more pixels than images", "reduced SVD", "1 / sqrt(0 + epsilon)"]),
     ],
     ids=[
         "not-centered",
@@ -280,6 +288,7 @@ def covariance(X):
         "rows-columns",
         "wrong-axis",
         "float64",
+        "reduced-svd",
     ],
 )
 def test_zca_matrix_diagnoses_mistakes(candidate, words):

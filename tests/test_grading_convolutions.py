@@ -169,6 +169,16 @@ def test_conv_forward_mistakes(exercise_id, candidate, words):
     fails_with(exercise_id, candidate, *words)
 
 
+def test_conv_forward_naive_keeps_the_inputs_dtype():
+    def float64_output(A_prev, W, b, stride, pad):
+        Z = ref.conv_forward(A_prev, W, b, stride, pad)[0]
+        out = np.zeros(Z.shape)  # the loop's output array, float64 without dtype=
+        out[...] = Z
+        return out
+
+    fails_with("conv_forward_naive", float64_output, "is float64, expected float32", "dtype=")
+
+
 def test_conv_forward_cache():
     fails_with("conv_forward", short_cache, "tuple of 5", "A_prev, W, b, stride, pad")
 
@@ -287,6 +297,15 @@ def test_max_pool_forward_stride_ignored():
         lambda A_prev, size=2, stride=2: (pool_windows(A_prev, size, 1)[0], (A_prev, size, stride)),
         "stride",
     )
+
+
+def test_max_pool_forward_over_the_window_positions():
+    def position_axes(A_prev, size=2, stride=2):
+        windows = sliding_window_view(A_prev, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
+        return windows.max(axis=(2, 3)), (A_prev, size, stride)
+
+    result = fails_with("max_pool_forward", position_axes, "window positions", "axis=(4, 5)")
+    assert "off by one" not in str(result)
 
 
 def test_max_pool_forward_off_by_one():

@@ -10,7 +10,7 @@ from tests.checking import fails_with, passes
 # --- compute_cost -----------------------------------------------------------------------
 
 
-def cost_clipped(AL, Y, eps=1e-12):
+def cost_clipped(AL, Y, eps=1e-7):
     m = Y.shape[1]
     AL = np.clip(AL, eps, 1 - eps)
     return -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
@@ -23,7 +23,8 @@ def cost_where_mean(AL, Y):
 
 def cost_dot_squeezed(AL, Y):
     m = AL.shape[1]
-    AL = np.clip(AL, 1e-15, 1 - 1e-15)
+    eps = np.finfo(AL.dtype).eps
+    AL = np.clip(AL, eps, 1 - eps)
     cost = -(np.dot(Y, np.log(AL).T) + np.dot(1 - Y, np.log(1 - AL).T)) / m
     return np.squeeze(cost)
 
@@ -86,6 +87,8 @@ def clipped(eps):
         ),
         (naive, ("0·log 0 should count as 0", "exact 0s and 1s")),
         (clipped(1e-4), ("epsilon of 1e-7 or smaller",)),
+        (clipped(1e-8), ("the cost is nan", "in float32 1 - 1e-8 is exactly 1", "1e-7")),
+        (clipped(1e-12), ("the cost is nan", "in float32 1 - 1e-8 is exactly 1", "1e-7")),
     ],
 )
 def test_compute_cost_names_mistakes(candidate, words):

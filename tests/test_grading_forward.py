@@ -62,6 +62,19 @@ def sigmoid_math_loop(Z):
     return A
 
 
+@pytest.mark.parametrize(
+    ("exercise_id", "candidate", "words"),
+    [
+        ("sigmoid", lambda Z: 1 / (1 + np.exp(-Z.astype(float))), ["is float64, expected float32"]),
+        ("sigmoid", lambda Z: (1 / (1 + np.exp(-Z))).astype(np.float16), ["is float16", "dtype"]),
+        ("leaky_relu", lambda Z, alpha=0.01: Z * np.where(Z > 0, 1, alpha), ["expected float32"]),
+        ("relu", lambda Z: np.maximum(Z, np.zeros(Z.shape)), ["is float64, expected float32"]),
+    ],
+)
+def test_activations_keep_the_inputs_dtype(exercise_id, candidate, words):
+    fails_with(exercise_id, candidate, *words, "keep the inputs' dtype")
+
+
 def test_sigmoid_with_math_exp():
     fails_with("sigmoid", sigmoid_math_loop, "OverflowError", "Use np.exp", "math.exp takes one")
     fails_with("sigmoid", lambda Z: 1 / (1 + math.exp(-Z)), "Use np.exp", "math.exp takes one")
@@ -121,7 +134,7 @@ def test_relu_names_mistakes(relu, words):
     "leaky_relu",
     [
         ref.leaky_relu,
-        lambda Z, alpha=0.01: Z * np.where(Z > 0, 1, alpha),
+        lambda Z, alpha=0.01: Z * np.where(Z > 0, 1, alpha).astype(Z.dtype),
         lambda Z, alpha=0.01: np.maximum(Z, 0) + alpha * np.minimum(Z, 0),
         lambda Z, alpha=0.01: np.where(Z <= 0, alpha * Z, Z),
     ],
@@ -173,6 +186,8 @@ def test_linear_forward_accepts_correct_answers(linear_forward):
         (lambda A, W, b: (W * A + b, (A, W, b)), ["ValueError", "Z = W @ A + b", "(n_prev, m)"]),
         (lambda A, W, b: (W.T @ A + b, (A, W, b)), ["ValueError", "a matrix product of W"]),
         (lambda A, W, b: (A.T @ W.T + b, (A, W, b)), ["ValueError", "Z = W @ A + b"]),
+        (lambda A, W, b: (W @ A + b.ravel(), (A, W, b)), ["b has lost its column shape", "(n, 1)"]),
+        (lambda A, W, b: (W @ A + b[:, 0], (A, W, b)), ["b has lost its column shape", ".ravel()"]),
     ],
 )
 def test_linear_forward_names_mistakes(linear_forward, words):

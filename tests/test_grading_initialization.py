@@ -209,6 +209,7 @@ def assert_note(exercise_id, candidate, *words):
         text = " ".join(result.messages)
         for word in words:
             assert word in text, f"seed {seed}: {word!r} not in {text!r}"
+    return result
 
 
 def test_the_lesson_scale_gets_no_note():
@@ -332,12 +333,19 @@ def test_he_gets_no_note():
         (lambda n, n_prev: 0.01, ["the 0.01 of the two-layer network"]),
         (lambda n, n_prev: np.sqrt(1 / n_prev), ["Xavier/Glorot"]),
         (lambda n, n_prev: 2 / n_prev, ["without the square root"]),
+        (
+            lambda n, n_prev: np.sqrt(2) / n_prev,
+            ["np.sqrt(2) / layer_dims[l - 1]", "covers the 2 alone", "times smaller than He's"],
+        ),
     ],
-    ids=["0.01", "xavier", "no sqrt"],
+    ids=["0.01", "xavier", "no sqrt", "sqrt(2) / n_prev"],
 )
 def test_other_deep_scales_pass_with_a_note(scale, words):
     candidate = deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * scale(n, n_prev))
-    assert_note("initialize_parameters_deep", candidate, *words, "where He gives", "picture below")
+    result = assert_note(
+        "initialize_parameters_deep", candidate, *words, "where He gives", "picture below"
+    )
+    assert "not He initialization" in result.messages[0] and "fine" not in result.messages[0]
 
 
 # --- misbehaving answers ------------------------------------------------------------

@@ -344,7 +344,7 @@ def test_shuffling_the_input_in_place_fails():
 def velocity_loop(parameters):
     v = {}
     for l in layers(parameters):
-        v["dW" + str(l)] = np.zeros(parameters["W" + str(l)].shape)
+        v["dW" + str(l)] = np.zeros(parameters["W" + str(l)].shape, parameters["W" + str(l)].dtype)
         v["db" + str(l)] = np.zeros_like(parameters["b" + str(l)])
     return v
 
@@ -487,8 +487,8 @@ def adam_in_place(
             key = f"d{p}{l}"
             v[key] = beta1 * v[key] + (1 - beta1) * grads[key]
             s[key] = beta2 * s[key] + (1 - beta2) * np.square(grads[key])
-            v_corrected = v[key] / (1 - np.power(beta1, t))
-            s_corrected = s[key] / (1 - np.power(beta2, t))
+            v_corrected = v[key] / (1 - beta1**t)
+            s_corrected = s[key] / (1 - beta2**t)
             parameters[f"{p}{l}"] = parameters[f"{p}{l}"] - learning_rate * v_corrected / (
                 np.sqrt(s_corrected) + epsilon
             )
@@ -523,6 +523,22 @@ def adam(
         return new, new_v, new_s
 
     return answer
+
+
+def test_float64_moments_and_bias_corrections_break_the_dtype_rule():
+    def velocity_float64(parameters):
+        return {f"d{key}": np.zeros(P.shape) for key, P in parameters.items()}
+
+    def adam_numpy_power(parameters, grads, v, s, t, *settings):
+        beta1 = settings[1] if len(settings) > 1 else 0.9
+        new, v, s = adam()(parameters, grads, v, s, t, *settings)
+        v = {key: value * np.power(beta1, 0) for key, value in v.items()}  # a NumPy float64
+        return new, v, s
+
+    fails_with("initialize_velocity", velocity_float64, "is float64, expected float32", "dtype=")
+    fails_with(
+        "update_parameters_with_adam", adam_numpy_power, "is float64, expected float32", "np.power"
+    )
 
 
 def test_adam_alternatives_pass():

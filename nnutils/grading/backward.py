@@ -28,6 +28,7 @@ from .expect import (
     is_number,
     reject_none,
     same,
+    show,
 )
 
 GRADIENT_NAMES = ("dA_prev", "dW", "db")
@@ -82,12 +83,24 @@ def _sigmoid_backward(candidate, rng):
     return count
 
 
+def _kink_case(rng):
+    """(dA, Z, case) with Z exactly 0 in places (a unit whose inputs are all 0), dA nonzero."""
+    Z = np.array([[0.0, 1.5, -0.5, 0.0], [-1.0, 0.0, 2.0, 0.3]])
+    dA = rng.uniform(0.5, 2.0, Z.shape) * rng.choice([-1, 1], Z.shape)
+    return dA, Z, f"with dA = {show(dA)}, Z = {show(Z)}: Z is exactly 0 in places."
+
+
 @exercise("relu_backward")
 def _relu_backward(candidate, rng):
-    """dZ = dA where Z > 0, else 0; dA must not change in place."""
+    """dZ = dA where Z > 0, else 0 (also where Z is exactly 0); dA must not change in place."""
     count = 0
-    for dA, Z, case in _activation_cases(rng):
+    for dA, Z, case in [*_activation_cases(rng), _kink_case(rng)]:
         mistakes = [
+            (
+                "dZ keeps dA where Z is exactly 0: the ReLU's derivative there counts as 0, "
+                "so dZ = dA where Z > 0 (not Z >= 0), else 0.",
+                np.where(Z >= 0, dA, 0),
+            ),
             (
                 "dZ is the mask (Z > 0) alone: multiply it by dA, i.e. dZ = dA where Z > 0, "
                 "else 0.",
@@ -423,20 +436,17 @@ def _L_model_backward(candidate, rng):
                 and other != key
                 and expected[other].shape == expected[key].shape
             ]
-            expect_array(got[key], expected[key], f"grads['{key}']", mistakes, case)
-            _expect_dtype(got[key], AL.dtype, f"grads['{key}']", case)
+            expect_array(
+                got[key], expected[key], f"grads['{key}']", mistakes, case, dtype_hint=LABELS_DTYPE
+            )
     return len(cases)
 
 
-def _expect_dtype(got, dtype, what, case):
-    """A gradient in AL's dtype: integer labels Y would promote float32 to float64."""
-    if np.asarray(got).dtype != dtype:
-        raise Mistake(
-            f"{what} is {np.asarray(got).dtype.name}, but AL is {np.dtype(dtype).name}: the gradients keep "
-            "AL's dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) (NumPy computes "
-            f"AL - Y in float64 otherwise), and convert nothing to float64.",
-            case,
-        )
+# Integer labels Y promote a float32 AL - Y to float64.
+LABELS_DTYPE = (
+    "AL is float32, and the gradients keep its dtype. Cast the integer labels first, Y = Y.astype(AL.dtype) "
+    "(NumPy computes AL - Y in float64 otherwise), and convert nothing to float64."
+)
 
 
 # --- gradient checking ----------------------------------------------------------------
@@ -473,6 +483,12 @@ def _wrong_approximations(parameters, X, Y, epsilon):
         theta_plus[i] += epsilon
         drifting[i] -= epsilon
         drift[i] = (J(theta_plus) - J(drifting)) / (2 * epsilon)
+    rising, half_drift = theta.copy(), np.empty_like(theta)
+    for i in range(theta.size):  # theta_plus = theta, theta_minus = np.copy(theta) after the +ε
+        rising[i] += epsilon
+        theta_minus = rising.copy()
+        theta_minus[i] -= epsilon
+        half_drift[i] = (J(rising) - J(theta_minus)) / (2 * epsilon)
     step_0 = np.zeros_like(theta)
     step_0[0] = epsilon
     approx = numerical_gradient(parameters, X, Y, epsilon)
@@ -480,6 +496,11 @@ def _wrong_approximations(parameters, X, Y, epsilon):
     slope_0 = (J(theta + step_0) - J(theta - step_0)) / (2 * epsilon)
     slope_all = (J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon)
     copy_theta = "copy θ for each nudge: theta_plus = np.copy(theta), theta_minus = np.copy(theta)."
+    half = (
+        "your approximation is half the gradient, (J(θ+ε) - J(θ)) / (2ε): theta_plus and "
+        "theta_minus are the same array (theta_plus = theta makes no copy), so the -ε "
+        f"undoes the +ε and J_minus is J(θ); {copy_theta}"
+    )
     return [
         (
             "your difference matches one-sided differences (J(θ+ε) - J(θ)) / ε: use centered "
@@ -487,12 +508,8 @@ def _wrong_approximations(parameters, X, Y, epsilon):
             one_sided,
         ),
         ("your approximation is twice the gradient: divide J(θ+ε) - J(θ-ε) by 2ε.", 2 * approx),
-        (
-            "your approximation is half the gradient, (J(θ+ε) - J(θ)) / (2ε): theta_plus and "
-            "theta_minus are the same array (theta_plus = theta makes no copy), so the -ε "
-            f"undoes the +ε and J_minus is J(θ); {copy_theta}",
-            one_sided / 2,
-        ),
+        (half, one_sided / 2),
+        (half, half_drift),  # and each +ε stays in θ, which shows at a large ε
         (
             "your nudges accumulate: theta_minus = theta makes no copy, so each -ε stays in θ "
             f"and the later entries are nudged from a shifted θ; {copy_theta}",
@@ -526,6 +543,11 @@ def _difference_mistakes(parameters, grads, X, Y, epsilon):
     grad = gradients_to_vector(grads, parameters)
     approx = numerical_gradient(parameters, X, Y, epsilon)
     return [
+        (
+            "your difference is the one for ε = 1e-7 whatever epsilon is passed: nudge θ by "
+            "the argument epsilon, not by a fixed number.",
+            relative_difference(grad, numerical_gradient(parameters, X, Y, 1e-7)),
+        ),
         *(
             (sentence, relative_difference(grad, wrong))
             for sentence, wrong in _wrong_approximations(parameters, X, Y, epsilon)
@@ -562,12 +584,13 @@ def _explain_differences(runs):
         return
     first_case = failed[0][4]
     sentences = [sentence for sentence, _ in runs[0][2]]
-    fitting = [
-        sentence
+    fitting = {  # a dict keeps the order; a sentence may come with two wrong values
+        sentence: None
         for index, sentence in enumerate(sentences)
         if all(_agree(run[0], run[2][index][1], 1.01, run[5]) for run in runs)
         and any(not _agree(run[1], run[2][index][1], noise=run[5]) for run in runs)
-    ]
+    }
+    fitting = list(fitting)
     if len(fitting) == 1:
         raise Mistake(fitting[0], first_case)
     if fitting:
@@ -617,6 +640,19 @@ def _corrupt(grads, parameters, key, rng):
     return grads[f"d{key}"] + step * rng.choice([-1.0, 1.0], size=parameters[key].shape)
 
 
+def _live_network(rng, dims, m):
+    """``random_network`` and its grads, drawn again until every dW{l} has a nonzero entry.
+
+    A layer of dead ReLUs would give a check that visits only its weights 0 / 0.
+    """
+    while True:
+        parameters, X, Y = random_network(rng, dims, m)
+        AL, caches = ref.L_model_forward(X, parameters)
+        grads = ref.L_model_backward(AL, Y, caches)
+        if all(np.any(grads[f"dW{l}"]) for l in range(1, len(dims))):
+            return parameters, X, Y, grads
+
+
 @exercise("gradient_check")
 def _gradient_check(candidate, rng):
     """The relative difference for correct, corrupted and sign-flipped grads; parameters unchanged.
@@ -625,6 +661,7 @@ def _gradient_check(candidate, rng):
     """
     cases = [  # (dims, m, corrupted parameter or "sign" or None, epsilon or None for the default)
         ([2, 1], 3, None, 1e-4),
+        ([3, 4, 1], 5, None, 0.3),  # a large ε: the approximation is visibly off the gradient
         ([3, 4, 1], 4, "b1", None),
         ([4, 5, 3, 1], 6, None, 1e-3),
         ([int(rng.integers(2, 5)), int(rng.integers(2, 5)), 3, 1], 5, "b3", 1e-5),
@@ -633,9 +670,7 @@ def _gradient_check(candidate, rng):
     ]
     runs = []
     for dims, m, corrupted, epsilon in cases:
-        parameters, X, Y = random_network(rng, dims, m)
-        AL, caches = ref.L_model_forward(X, parameters)
-        grads = ref.L_model_backward(AL, Y, caches)
+        parameters, X, Y, grads = _live_network(rng, dims, m)
         if corrupted == "sign":
             grads = {key: -value for key, value in grads.items()}
             planted = ", and grads of the wrong sign."

@@ -151,7 +151,7 @@ def _standardize(candidate, rng):
 
 def correlated_images(rng, n, m, dtype=np.float64):
     """X (n, m) with neighboring rows correlated, a nonzero mean per row and eigenvalues
-    spread over two orders of magnitude (as for pixels), m > n so that none is 0."""
+    spread over two orders of magnitude (as for pixels); n - m + 1 of them are 0 when n >= m."""
     mixing = np.exp(-np.abs(np.subtract.outer(np.arange(n), np.arange(n))) / 2.0)
     mixing *= rng.uniform(0.5, 1.5, size=(n, 1))
     X = mixing @ rng.standard_normal((n, m)) + rng.uniform(0.2, 0.8, size=(n, 1))
@@ -185,7 +185,16 @@ def zca_mistakes(X, epsilon):
     lam, U = _eigen(X)
     m = X.shape[1]
     raw_lam, raw_U = np.linalg.eigh(X.astype(np.float64) @ X.T.astype(np.float64) / m)
+    Xc = X.astype(np.float64) - X.mean(axis=1, keepdims=True)
+    reduced_U, S, _ = np.linalg.svd(Xc / np.sqrt(m), full_matrices=False)
     return [
+        (
+            "W leaves out the directions in which the images do not vary: with more pixels "
+            "than images (n > m), a reduced SVD of the data (full_matrices=False) gives only "
+            "m directions, but W needs all n, and the others get 1 / sqrt(0 + epsilon). Take "
+            "the eigenvectors of the (n, n) covariance (np.linalg.eigh), or a full SVD.",
+            _zca(S**2, reduced_U, 1 / np.sqrt(S**2 + epsilon)),
+        ),
         (
             "the covariance was computed without centering: subtract each row's mean first, "
             "Xc = X - X.mean(axis=1, keepdims=True), then C = Xc Xc^T / m.",
@@ -239,6 +248,7 @@ def _not_ordered(got, expected):
 def _zca_matrix(candidate, rng):
     """U diag(1 / sqrt(lambda + epsilon)) U^T from the covariance of the centered columns."""
     sizes = [(2, 6, 0.1), (3, 10, 0.5), (int(rng.integers(5, 12)), int(rng.integers(30, 60)), 0.1)]
+    sizes.append((int(rng.integers(12, 20)), int(rng.integers(4, 10)), 0.2))  # n > m, as lesson 08
     sizes.append((int(rng.integers(16, 40)), int(rng.integers(100, 200)), 0.3))
     for index, (n, m, epsilon) in enumerate(sizes):
         dtype = case_dtype(index, len(sizes))
@@ -328,7 +338,7 @@ def _predict_classes(candidate, rng):
                 for wrong in ((AL > 0.5).astype(int), ref.predict(X, parameters))
             ],
         ]
-        expect_array(got, expected, "the predicted labels", mistakes, case)
+        expect_array(got, expected, "the array of predicted labels", mistakes, case)
         if np.asarray(got).dtype.kind == "f":
             raise Mistake("the labels should be integers (argmax returns them), not floats.", case)
     return len(dims_list)

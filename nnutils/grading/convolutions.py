@@ -343,9 +343,17 @@ def pool_cases(rng):
     return cases
 
 
-def _pool_mean(A_prev, size, stride):
+def _windows(A_prev, size, stride):
+    """The sliding-window view (m, C, H_out, W_out, size, size) of A_prev's windows."""
     windows = np.lib.stride_tricks.sliding_window_view(A_prev, (size, size), axis=(2, 3))
-    return windows[:, :, ::stride, ::stride].mean(axis=(4, 5))
+    return windows[:, :, ::stride, ::stride]
+
+
+WINDOW_AXES = (
+    "A is the maximum over the window positions (axes 2 and 3 of the sliding-window view) for "
+    "each place inside a window: reduce the window's own axes instead, the last two "
+    "(axis=(4, 5)), to get one maximum per window."
+)
 
 
 @exercise("max_pool_forward")
@@ -362,13 +370,18 @@ def _max_pool_forward(candidate, rng):
         mistakes = [
             (
                 "this is average pooling: take the maximum of each window, not its mean.",
-                _pool_mean(A_prev, size, stride),
+                _windows(A_prev, size, stride).mean(axis=(4, 5)),
             ),
             (
                 "the stride is ignored: windows start every `stride` pixels.",
                 ref.max_pool_forward(A_prev, size, 1)[0],
             ),
+            (WINDOW_AXES, _windows(A_prev, size, stride).max(axis=(2, 3))),
+            (WINDOW_AXES, _windows(A_prev, size, 1).max(axis=(2, 3))),
         ]
+        sentence = named_mistake(A, expected, mistakes)
+        if sentence:
+            raise Mistake(sentence, case)
         shape = getattr(A, "shape", None)
         if (
             shape is not None

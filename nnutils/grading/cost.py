@@ -69,6 +69,14 @@ def expect_cost(
     expect_float(got, expected, "the cost", mistakes, case)
 
 
+# Met once the float64 case with exact 0s and 1s has passed: the log of 0 comes from float32.
+FLOAT32_CLIP = (
+    "right in float64, but in float32 1 - 1e-8 is exactly 1 (float32 keeps about 7 digits): "
+    "clipping AL to [epsilon, 1 - epsilon] with an epsilon below 6e-8 leaves its 1s at 1, "
+    "and log(1 - AL) = log 0. If you clip, use epsilon = 1e-7; or take logs only where they "
+    "are needed (np.where or a mask)."
+)
+
 # --- compute_cost ----------------------------------------------------------------------
 
 
@@ -80,14 +88,17 @@ def binary_predictions(rng, m, dtype=np.float64):
     return AL, (Y.astype(dtype) if dtype == np.float32 else Y)
 
 
-def confident_predictions(rng, m):
-    """AL (1, m) with exact 0s and 1s (|Z| > 40), each matching its label, and moderate others."""
+def confident_predictions(rng, m, dtype=np.float64):
+    """AL (1, m) with exact 0s and 1s (|Z| > 40), each matching its label, and moderate others.
+
+    Y holds integers, or float32 numbers along float32 predictions.
+    """
     Z = rng.standard_normal((1, m))
     saturated = np.arange(m) % 2 == 0
     Z[0, saturated] = rng.uniform(40, 80, saturated.sum()) * (-1) ** np.arange(saturated.sum())
-    AL = ref.sigmoid(Z)
-    Y = np.where(saturated, AL, rng.integers(0, 2, size=(1, m))).astype(np.int64)
-    return AL, Y
+    AL = ref.sigmoid(Z.astype(dtype))
+    Y = np.where(saturated, AL, rng.integers(0, 2, size=(1, m)))
+    return AL, Y.astype(np.float32 if dtype == np.float32 else np.int64)
 
 
 def near_edge(AL):
@@ -170,12 +181,16 @@ def _compute_cost(candidate, rng):
             "the labels (log(Y), log(1 - Y)) or of a negative number (log(AL - 1))?",
             near_miss=WIDE_CLIP if near_edge(AL) else "",
         )
-    AL, Y = confident_predictions(rng, int(rng.integers(5, 10)))
-    case = f"with AL = {show(AL)} and Y = {show(Y)}: exact 0s and 1s that match their labels."
-    got = call(candidate, "compute_cost", AL, Y)
-    expected = ref.compute_cost(AL, Y)
-    expect_cost(got, expected, case, nan_hint=ZERO_LOG_ZERO, near_miss=WIDE_CLIP, atol=CLIP_ATOL)
-    return len(sizes) + 1
+    for dtype, nan_hint in ((np.float64, ZERO_LOG_ZERO), (np.float32, FLOAT32_CLIP)):
+        AL, Y = confident_predictions(rng, int(rng.integers(5, 10)), dtype)
+        case = (
+            f"with AL = {show(AL)} ({AL.dtype.name}) and Y = {show(Y)}: exact 0s and 1s that "
+            "match their labels."
+        )
+        got = call(candidate, "compute_cost", AL, Y)
+        expected = AL.dtype.type(ref.compute_cost(AL.astype(np.float64), Y))
+        expect_cost(got, expected, case, nan_hint=nan_hint, near_miss=WIDE_CLIP, atol=CLIP_ATOL)
+    return len(sizes) + 2
 
 
 # --- softmax ---------------------------------------------------------------------------

@@ -8,12 +8,19 @@ raise a ``Mistake`` naming the likely cause, from a catalogue of
 
 import copy
 import inspect
+import os
 import re
 import sysconfig
 import traceback
 from pathlib import Path
 
 import numpy as np
+
+from .isolation import restore_numpy
+
+# NumPy's print options as they come, for the evidence in messages: a learner's
+# np.set_printoptions (a formatter, a precision of 1) must not change what a message shows.
+PRINT_OPTIONS = np.get_printoptions()
 
 
 class Mistake(Exception):
@@ -87,6 +94,7 @@ def call(candidate, name, *args, may_change=(), hints=()):
             f'as in check("{name}", {name}), without calling it.'
         )
     before = copy.deepcopy(args)
+    pid = os.getpid()
     try:
         out = candidate(*args)
     except NotImplementedError:
@@ -109,6 +117,10 @@ def call(candidate, name, *args, may_change=(), hints=()):
             _failing_line(error),
             f"while running it with {describe(args, names)}.",
         ) from None
+    finally:
+        if os.getpid() != pid:  # a process the answer forked: it must not run the check on
+            os._exit(0)
+        restore_numpy()  # NumPy functions the answer reassigned must not judge it
     for index, (now, then) in enumerate(zip(args, before, strict=True)):
         if index not in may_change and not same(now, then):
             arg = argument_name(candidate, index)
@@ -195,7 +207,8 @@ def show(array, limit=6):
         array = array[:limit, :limit]
     elif array.ndim == 1:
         array = array[:limit]
-    return np.array2string(array, precision=4, suppress_small=True, separator=", ")
+    with np.printoptions(**PRINT_OPTIONS):
+        return np.array2string(array, precision=4, suppress_small=True, separator=", ")
 
 
 def tolerance(expected):
@@ -249,12 +262,15 @@ def named_mistake(got, expected, mistakes, match=close, differs=None):
     return None
 
 
-def expect_array(got, expected, what, mistakes=(), case="", shape_hint=""):
-    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``.
+def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype_hint=""):
+    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``, in its dtype.
 
     ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
     a wrong value, that sentence is the message. ``case`` describes the inputs;
-    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``).
+    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``);
+    ``dtype_hint`` replaces the advice on a float32 answer returned in another dtype.
+    The one dtype rule: a float32 answer stays float32, and no answer is a narrower
+    float than the expected one.
     """
     expected = np.asarray(expected)
     reject_none(got, what, case)
@@ -274,8 +290,20 @@ def expect_array(got, expected, what, mistakes=(), case="", shape_hint=""):
             case,
             f"got:\n{show(got)}",
         )
+    narrower = got.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize
+    if narrower and expected.dtype.kind == "f":
+        raise Mistake(f"{what} is {got.dtype}, expected {expected.dtype}: {KEEP_DTYPE}", case)
     if not close(got, expected):
         raise Mistake(_wrong_values(got, expected, what), case, *_difference(got, expected))
+    if expected.dtype == np.float32 and got.dtype != np.float32:
+        raise Mistake(f"{what} is {got.dtype}, expected float32: {dtype_hint or KEEP_DTYPE}", case)
+
+
+KEEP_DTYPE = (
+    "keep the inputs' dtype (float32 in, float32 out). A float64 array or NumPy scalar "
+    "(np.zeros or np.ones without dtype=, np.power(0.9, t), .astype(float)) turns float32 "
+    "into float64."
+)
 
 
 def _wrong_values(got, expected, what):
@@ -315,9 +343,17 @@ def _difference(got, expected):
     gap = np.abs(got - expected)
     gap = np.where(np.isnan(gap), np.inf, gap)
     where = np.unravel_index(np.argmax(gap), gap.shape) if gap.size else ()
-    lines = [f"expected:\n{show(expected)}", f"got:\n{show(got)}"]
+    index = tuple(int(i) for i in where)
+    if gap.ndim > 2:  # the 2-D slice holding the largest difference, not the whole array
+        lead = index[:-2]
+        at = f"[{', '.join(map(str, lead))}, :, :]"
+        lines = [
+            f"expected{at} (the slice holding the largest difference):\n{show(expected[lead])}",
+            f"got{at}:\n{show(got[lead])}",
+        ]
+    else:
+        lines = [f"expected:\n{show(expected)}", f"got:\n{show(got)}"]
     if gap.ndim and gap.size > 1:
-        index = tuple(int(i) for i in where)
         lines.append(
             f"largest difference at index {index}: "
             + _distinct(float(expected[index]), float(got[index]))

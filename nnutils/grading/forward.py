@@ -23,6 +23,10 @@ def expect_linear_cache(got, A_prev, W, b, what, case):
 
 
 MATRIX_PRODUCT = "Z = W @ A + b: a matrix product of W (n, n_prev) with A (n_prev, m)."
+BIAS_COLUMN = (
+    "Z = W @ A + b adds the column b (n, 1) to every column of W @ A (n, m): NumPy repeats "
+    "it over the m columns. Keep b a column (no .ravel(), .flatten() or b[:, 0])."
+)
 
 
 @exercise("linear_forward")
@@ -33,9 +37,10 @@ def _linear_forward(candidate, rng):
         dtype = case_dtype(index, len(sizes))
         A_prev, W, b = random_layer(rng, n_prev, n, m, dtype)
         case = f"with A{A_prev.shape}, W{W.shape}, b{b.shape}, {np.dtype(dtype).name}."
-        out = call(
-            candidate, "linear_forward", A_prev, W, b, hints=[("^ValueError", MATRIX_PRODUCT)]
-        )
+        flat_b = rf"could not be broadcast together with shapes \({n},{m}\) \({n},\)"
+        hints = [(flat_b, f"b has lost its column shape: {BIAS_COLUMN}")]
+        hints.append(("^ValueError", MATRIX_PRODUCT))
+        out = call(candidate, "linear_forward", A_prev, W, b, hints=hints)
         Z, cache = expect_tuple(out, 2, "the result", "Z, cache", case)
         expected = W @ A_prev + b
         mistakes = [
@@ -44,6 +49,10 @@ def _linear_forward(candidate, rng):
         ]
         if n == n_prev:  # W.T @ A runs without an error only for a square W
             mistakes.append((f"Z uses W transposed: {MATRIX_PRODUCT}", W.T @ A_prev + b))
+        if n == m:  # a flattened b broadcasts as a row only when W @ A is square
+            mistakes.append(
+                (f"Z adds b along the rows, as a flattened b does: {BIAS_COLUMN}", W @ A_prev + b.T)
+            )
         expect_array(Z, expected, "Z", mistakes, case)
         expect_linear_cache(cache, A_prev, W, b, "the cache", case)
     return len(sizes)

@@ -220,15 +220,22 @@ def _he_scale_notes(W, n_prev):
     if _is_near(std, he):
         return []
     named = [
-        (0.01, " (the 0.01 of the two-layer network)"),
-        (np.sqrt(1 / n_prev), " (Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh)"),
-        (2 / n_prev, " (2 / n_{l-1}, without the square root)"),
+        (0.01, "the 0.01 of the two-layer network"),
+        (np.sqrt(1 / n_prev), "Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh"),
+        (2 / n_prev, "2 / n_{l-1}, without the square root"),
+        (
+            np.sqrt(2) / n_prev,
+            "np.sqrt(2) / layer_dims[l - 1], whose square root covers the 2 alone: "
+            f"sqrt({n_prev}) = {np.sqrt(n_prev):.2g} times smaller than He's",
+        ),
     ]
-    which = next((text for scale, text in named if _is_near(std, scale)), "")
+    which = " or ".join(text for scale, text in named if _is_near(std, scale))
     return [
-        f"your weights have standard deviation {std:.2g}{which} in a layer with {n_prev} "
-        f"inputs, where He gives sqrt(2 / {n_prev}) = {he:.2g}: fine for this check, but "
-        "watch the 10-layer picture below."
+        f"your weights have standard deviation {std:.2g}{f' ({which})' * bool(which)} in a "
+        f"layer with {n_prev} inputs, where He gives sqrt(2 / {n_prev}) = {he:.2g}: this is "
+        "not He initialization, whose scale keeps the spread of the activations the same from "
+        "layer to layer (smaller weights shrink it at every layer, larger ones grow it). The "
+        "check lets other scales pass; watch the 10-layer picture below."
     ]
 
 

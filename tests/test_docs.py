@@ -2,6 +2,9 @@
 
 import re
 
+import nbformat
+import pytest
+
 from nnutils.authoring.generate import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -42,3 +45,23 @@ def test_the_benchmarks_page_has_no_figure_typed_by_hand():
 
 def test_the_learners_page_quotes_no_measured_figure():
     assert not [m.group(0) for m in FIGURE.finditer(README) if "170 MB" not in m.group(0)]
+
+
+@pytest.mark.parametrize(
+    ("lesson", "section"),
+    [("08_cifar10", "cifar10_accuracy lesson"), ("09_convolutions", "convnet_accuracy")],
+)
+def test_a_lessons_rounded_accuracy_is_the_benchmarks(lesson, section):
+    """The one figure a lesson states, 'about N% test accuracy', rounds the benchmark's."""
+    prose = " ".join(
+        c.source for c in nbformat.read(ROOT / "solutions" / f"{lesson}.ipynb", 4).cells
+    )
+    (stated,) = re.findall(r"about (\d+)% test\s+accuracy", prose)
+    page = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    block = page[page.index(f"<!-- {section}: written") : page.index(f"<!-- end {section} -->")]
+    measured = re.search(r"\| test accuracy \| ([\d.]+)% \|", block)
+    if measured is None:
+        pytest.skip(f"benchmarks/README.md has no figure for {section} yet")
+    assert abs(float(stated) - float(measured.group(1))) <= 1, (
+        f"lesson {lesson} says about {stated}%, the benchmark measured {measured.group(1)}%"
+    )

@@ -7,28 +7,27 @@ float64 vector ``theta`` of shape (n,), where n is the total number of parameter
 
 import numpy as np
 
-from .reference import L_model_forward, compute_cost
+from .reference import L_model_forward, compute_cost, parameter_keys
 
 GREAT, SUSPICIOUS = 1e-7, 1e-3  # relative differences: below GREAT is right, above SUSPICIOUS a bug
 
 
-def parameter_keys(parameters):
+def keys_of(parameters):
     """The keys of ``parameters`` in the fixed order W1, b1, W2, b2, ..., WL, bL."""
-    L = len(parameters) // 2
-    return [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+    return parameter_keys(len(parameters) // 2)
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened into one float64 vector theta (n,), in ``parameter_keys`` order."""
+    """All parameters flattened into one float64 vector theta (n,), in ``keys_of`` order."""
     return np.concatenate(
-        [np.ravel(parameters[key]).astype(np.float64) for key in parameter_keys(parameters)]
+        [np.ravel(parameters[key]).astype(np.float64) for key in keys_of(parameters)]
     )
 
 
 def gradients_to_vector(grads, parameters):
     """The gradients ``dW1, db1, ...`` flattened like ``parameters_to_vector`` (no dA's)."""
     return np.concatenate(
-        [np.ravel(grads[f"d{key}"]).astype(np.float64) for key in parameter_keys(parameters)]
+        [np.ravel(grads[f"d{key}"]).astype(np.float64) for key in keys_of(parameters)]
     )
 
 
@@ -38,7 +37,7 @@ def vector_to_parameters(theta, parameters):
     Its arrays are views of ``theta`` (no copy is made).
     """
     result, start = {}, 0
-    for key in parameter_keys(parameters):
+    for key in keys_of(parameters):
         shape = np.shape(parameters[key])
         size = int(np.prod(shape))
         result[key] = np.reshape(theta[start : start + size], shape)
@@ -53,7 +52,7 @@ def model_cost(parameters, X, Y):
 
 
 def numerical_gradient(parameters, X, Y, epsilon=1e-7, centered=True):
-    """Finite-difference estimate of dJ/dtheta, a vector (n,) in ``parameter_keys`` order.
+    """Finite-difference estimate of dJ/dtheta, a vector (n,) in ``keys_of`` order.
 
     Centered: (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), with an error of order eps^2.
     One-sided (``centered=False``): (J(theta + eps e_i) - J(theta)) / eps, error of order eps.
@@ -106,5 +105,5 @@ def gradient_check_report(parameters, grads, X, Y, epsilon=1e-7):
     approx = vector_to_parameters(numerical_gradient(parameters, X, Y, epsilon), parameters)
     return {
         key: relative_difference(np.asarray(grads[f"d{key}"], dtype=np.float64), approx[key])
-        for key in parameter_keys(parameters)
+        for key in keys_of(parameters)
     }

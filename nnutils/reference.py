@@ -38,6 +38,11 @@ class LayerCache(NamedTuple):
 # --- 02 initialization ------------------------------------------------------
 
 
+def parameter_keys(L, prefix=""):
+    """["W1", "b1", ..., "WL", "bL"] of an L-layer network (``prefix="d"``: "dW1", "db1", ...)."""
+    return [f"{prefix}{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+
+
 def initialize_parameters(n_x, n_h, n_y, rng=None):
     """Two-layer parameters: ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1).
 

@@ -15,9 +15,9 @@ from nnutils.gradcheck import (
     gradient_check,
     gradient_check_report,
     gradients_to_vector,
+    keys_of,
     model_cost,
     numerical_gradient,
-    parameter_keys,
     parameters_to_vector,
     relative_difference,
     vector_to_parameters,
@@ -45,7 +45,7 @@ def test_vectors_follow_the_key_order():
         "W2": np.array([[5.0, 6.0]]),
         "b1": np.array([[8.0], [9.0]]),
     }
-    assert parameter_keys(parameters) == ["W1", "b1", "W2", "b2"]
+    assert keys_of(parameters) == ["W1", "b1", "W2", "b2"]
     theta = parameters_to_vector(parameters)
     np.testing.assert_array_equal(theta, [1, 2, 3, 4, 8, 9, 5, 6, 7])
     assert theta.dtype == np.float64
@@ -98,7 +98,7 @@ def test_gradient_check_and_report_find_a_planted_bug(network):
 def _perturbing_in_place(parameters, grads, X, Y, epsilon=1e-7):
     """Nudges each entry of the caller's arrays and puts the saved value back."""
     approx, grad = [], []
-    for key in parameter_keys(parameters):
+    for key in keys_of(parameters):
         P = parameters[key]
         for index in np.ndindex(P.shape):
             saved = P[index]
@@ -116,7 +116,7 @@ def _perturbing_in_place(parameters, grads, X, Y, epsilon=1e-7):
 def _restoring_by_arithmetic(parameters, grads, X, Y, epsilon=1e-7):
     """Adds and subtracts epsilon: rounding may leave the parameters off by ~1e-17."""
     theta, approx = [], []
-    for key in parameter_keys(parameters):
+    for key in keys_of(parameters):
         flat = parameters[key].reshape(-1)
         for i in range(flat.size):
             flat[i] += epsilon

@@ -214,7 +214,6 @@ def softmax_cross_entropy_backward(AL, Y):
     return AL - np.asarray(Y, dtype=AL.dtype)
 
 
-
 def sigmoid_backward(dA, Z):
     """dZ = dA * s * (1 - s) with s = sigmoid(Z)."""
     s = sigmoid(Z)

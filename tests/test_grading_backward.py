@@ -496,7 +496,8 @@ def _right_dw(dZ, X, m):
         _neuron_batch_loop,
         _neuron_batch_variant(lambda dZ, X, m: np.mean(dZ * X, axis=1, keepdims=True).T),
         _neuron_batch_variant(
-            lambda dZ, X, m: np.einsum("im,jm->ij", dZ, X) / m, lambda dZ, m: np.mean(dZ).reshape(1, 1)
+            lambda dZ, X, m: np.einsum("im,jm->ij", dZ, X) / m,
+            lambda dZ, m: np.mean(dZ).reshape(1, 1),
         ),
         _neuron_batch_variant(_right_dw, dz_of=lambda A, Y: _da(A, Y) * A * (1 - A)),
     ],
@@ -620,5 +621,7 @@ def test_softmax_cross_entropy_backward_names_mistakes(candidate, words):
 def test_sigmoid_backward_names_the_derivative_taken_at_A():
     s = ref.sigmoid
     fails_with(
-        "sigmoid_backward", lambda dA, Z: dA * s(s(Z)) * (1 - s(s(Z))), "evaluated at s = sigmoid(Z)"
+        "sigmoid_backward",
+        lambda dA, Z: dA * s(s(Z)) * (1 - s(s(Z))),
+        "evaluated at s = sigmoid(Z)",
     )

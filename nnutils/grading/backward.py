@@ -713,21 +713,26 @@ DERIVE_EPSILON = 1e-6
 DERIVE_LIMIT = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
 
 
-def _slopes(f, array):
-    """Centered differences of the number ``f(array)``, one per entry of ``array`` (float64)."""
+def _slopes(f, array, *args):
+    """Centered differences of the number ``f(array, *args)``, one per entry of ``array``."""
     base = np.array(array, dtype=np.float64)
     approx = np.empty_like(base)
     for index in np.ndindex(base.shape):
         plus, minus = base.copy(), base.copy()
         plus[index] += DERIVE_EPSILON
         minus[index] -= DERIVE_EPSILON
-        approx[index] = (f(plus) - f(minus)) / (2 * DERIVE_EPSILON)
+        approx[index] = (f(plus, *args) - f(minus, *args)) / (2 * DERIVE_EPSILON)
     return approx
 
 
 def _loss_sum(A, Y):
     """Sum over the examples of the binary cross-entropy loss, for A in (0, 1)."""
     return float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
+
+
+def _neuron_cost(w, X, Y, b):
+    """The cost J of one sigmoid neuron: the mean loss over the m columns of X."""
+    return _loss_sum(ref.sigmoid(w @ X + b), Y) / X.shape[1]
 
 
 def _expect_slopes(got, expected, approx, what, nudged, mistakes, case, shape_hint="", labels=""):
@@ -837,7 +842,9 @@ def _neuron_shape_hint(what, m):
     """The advice on a wrong shape of dw or db."""
     if what == "dw":
         if m == 1:
-            return "dw is a row like w; its entry j is dz · x_j, so the column x is laid out as a row."
+            return (
+                "dw is a row like w; its entry j is dz · x_j, so the column x is laid out as a row."
+            )
         return "dw is a row like w; its entry j is (1/m) Σ dz⁽ⁱ⁾ x_j⁽ⁱ⁾, summed over examples."
     if m == 1:
         return "db is like b, one number in a (1, 1) array."
@@ -859,8 +866,8 @@ def _check_neuron(candidate, name, rng, m_first):
         got = expect_tuple(out, 2, "the result", "dw, db", case)
         expected = getattr(ref, name)(*args)
         Yf = Y.astype(np.float64)
-        approx_w = _slopes(lambda v: _loss_sum(ref.sigmoid(v @ X + b), Yf) / m, w)
-        approx_b = _slopes(lambda v: _loss_sum(ref.sigmoid(w @ X + v), Yf) / m, b)
+        approx_w = _slopes(_neuron_cost, w, X, Yf, b)
+        approx_b = _slopes(lambda v, *rest: _neuron_cost(*rest, v), b, w, X, Yf)
         slips, dZ = _neuron_slips(X.astype(np.float64), Y, w.astype(np.float64), b)
         if m > 1:
             slips["dw"] += [
@@ -981,7 +988,7 @@ def _cross_entropy_backward(candidate, rng):
         ]
         dAL = call(candidate, "cross_entropy_backward", AL, Y)
         # The losses are separate, so the slope of their sum along a(i) is example i's own.
-        approx = _slopes(lambda v: _loss_sum(v, Yf), A)
+        approx = _slopes(_loss_sum, A, Yf)
         expected = ref.cross_entropy_backward(AL, Y)
         _expect_slopes(dAL, expected, approx, "dAL", "AL", mistakes, case, labels="AL")
         count += 1
@@ -1034,7 +1041,7 @@ def _softmax_cross_entropy_backward(candidate, rng):
             ),
         ]
         dZ = call(candidate, "softmax_cross_entropy_backward", AL, Y.astype(dtype))
-        approx = _slopes(lambda v: _softmax_loss_sum(v, Y), Z)
+        approx = _slopes(_softmax_loss_sum, Z, Y)
         expected = ref.softmax_cross_entropy_backward(AL, Y.astype(dtype))
         _expect_slopes(dZ, expected, approx, "dZL", "ZL", mistakes, case)
         count += 1

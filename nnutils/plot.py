@@ -370,3 +370,80 @@ def show_misclassified(X, y_true, y_pred, class_names, n=20, rng=None, ncols=10)
         return None
     chosen = np.random.default_rng(rng).choice(wrong, size=min(n, wrong.size), replace=False)
     return show_images(X[:, chosen], y_true[chosen], class_names, y_pred[chosen], ncols=ncols)
+
+
+def plot_neuron_graph(ax=None, title=None):
+    """The computational graph of one sigmoid neuron on one example, with its loss.
+
+    Forward (black, left to right): x, w, b -> z = w x + b -> a = sigma(z) -> L(a, y).
+    Backward (red, right to left): each arrow is labeled with the local derivative that
+    the chain rule multiplies by. The derivatives themselves are left to the learner.
+    """
+    ax = _axes(ax, figsize=(10, 3.6))
+    red = CLASS_COLORS[1]
+    nodes = {  # name: (x, y, text)
+        "x": (0.4, 2.9, "$x$\n$(n, 1)$"),
+        "w": (0.4, 1.5, "$w$\n$(1, n)$"),
+        "b": (0.4, 0.1, "$b$\n$(1, 1)$"),
+        "z": (3.0, 1.5, "$z = w\\,x + b$"),
+        "a": (5.4, 1.5, "$a = \\sigma(z)$"),
+        "L": (8.9, 1.5, "$\\mathcal{L}(a, y) =$\n$-[\\,y \\log a + (1 - y)\\log(1 - a)\\,]$"),
+        "y": (8.9, 0.1, "$y$ (label)"),
+    }
+    for name, (x, y, text) in nodes.items():
+        given = name in "xwby"
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "facecolor": "#f0f0f0" if given else "white",
+                "edgecolor": "#4d4d4d",
+            },
+        )
+
+    def arrow(start, end, color, label=None, at=None):
+        ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.4},
+        )
+        if label:
+            ax.text(*at, label, color=color, ha="center", va="center", fontsize=15)
+
+    def partial(top, bottom):
+        return f"$\\frac{{\\partial {top}}}{{\\partial {bottom}}}$"
+
+    # forward: the inputs go in, z, a and the loss come out
+    arrow((0.85, 2.75), (2.15, 1.75), "k")
+    arrow((0.85, 1.58), (2.15, 1.58), "k")
+    arrow((0.85, 0.25), (2.15, 1.25), "k")
+    arrow((3.85, 1.58), (4.75, 1.58), "k")
+    arrow((6.05, 1.58), (7.05, 1.58), "k")
+    arrow((8.9, 0.4), (8.9, 1.05), "k")
+    # backward, beside the forward arrows, each labeled with its local derivative
+    arrow((7.05, 1.38), (6.05, 1.38), red, partial("\\mathcal{L}", "a"), (6.55, 1.0))
+    arrow((4.75, 1.38), (3.85, 1.38), red, partial("a", "z"), (4.3, 1.0))
+    arrow((2.15, 1.95), (0.95, 2.9), red, partial("z", "x"), (1.75, 2.7))
+    arrow((2.15, 1.42), (0.95, 1.42), red, partial("z", "w"), (1.55, 1.05))
+    arrow((2.15, 1.05), (0.95, 0.1), red, partial("z", "b"), (1.75, 0.3))
+    ax.text(
+        5.9,
+        2.9,
+        "forward (black): compute and keep $z$, $a$, $\\mathcal{L}$\n"
+        "backward (red): multiply the local derivatives along the path from $\\mathcal{L}$",
+        ha="center",
+        va="center",
+        fontsize=10,
+    )
+    ax.set_xlim(-0.2, 10.9)
+    ax.set_ylim(-0.4, 3.5)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -183,6 +183,42 @@ def one_hot(labels, C, dtype=np.float64):
 # --- 05 backward propagation ----------------------------------------------------
 
 
+def neuron_example_backward(x, y, w, b):
+    """Gradients of one sigmoid neuron's cross-entropy loss on one example.
+
+    x (n, 1), y (1, 1) of 0 or 1, w (1, n), b (1, 1); z = w x + b, a = sigmoid(z).
+    Returns dw (1, n) and db (1, 1), the derivatives of the loss L(a, y).
+    """
+    a = sigmoid(w @ x + b)
+    dz = a - np.asarray(y, dtype=a.dtype)
+    return dz * x.T, dz
+
+
+def neuron_batch_backward(X, Y, w, b):
+    """Gradients of one sigmoid neuron's cost J, the mean loss over m examples.
+
+    X (n, m), Y (1, m) of 0s and 1s, w (1, n), b (1, 1). Returns dw (1, n), db (1, 1).
+    """
+    A = sigmoid(w @ X + b)
+    dZ = A - np.asarray(Y, dtype=A.dtype)
+    m = X.shape[1]
+    return dZ @ X.T / m, dZ.sum(axis=1, keepdims=True) / m
+
+
+def cross_entropy_backward(AL, Y):
+    """dAL (1, m): column i is the derivative of example i's own loss with respect to a[L](i)."""
+    Y = np.asarray(Y, dtype=AL.dtype)
+    return (1 - Y) / (1 - AL) - Y / AL
+
+
+def softmax_cross_entropy_backward(AL, Y):
+    """dZL (C, m) for softmax outputs AL = softmax(ZL) and one-hot labels Y, both (C, m).
+
+    Column i is the derivative of example i's own loss with respect to its scores z(i).
+    """
+    return AL - np.asarray(Y, dtype=AL.dtype)
+
+
 def sigmoid_backward(dA, Z):
     """dZ = dA * s * (1 - s) with s = sigmoid(Z)."""
     s = sigmoid(Z)

@@ -372,3 +372,256 @@ def test_L_model_backward_points_at_a_wrong_layer():
     result = run_check("L_model_backward", wrong_db1, seed=0)
     assert not result.passed
     assert "grads['db1'] has wrong values" in result.messages[0]
+
+
+# --- deriving it: one neuron, dAL, softmax with cross-entropy ------------------------------
+
+
+def _neuron_example_loop(x, y, w, b):
+    """dw entry by entry, as a learner writes it first."""
+    z = float(np.sum(w[0] * x[:, 0]) + b[0, 0])
+    a = 1 / (1 + np.exp(-z))
+    da = -(y[0, 0] / a - (1 - y[0, 0]) / (1 - a))
+    dz = da * a * (1 - a)
+    dw = np.zeros_like(w)
+    for j in range(w.shape[1]):
+        dw[0, j] = dz * x[j, 0]
+    return dw, np.full_like(b, dz)
+
+
+def _neuron_example_variant(dz_of, dw_of=None):
+    """A one-example answer whose dz is dz_of(a, y, z) and dw is dw_of(dz, x, w)."""
+
+    def neuron_example_backward(x, y, w, b):
+        z = w @ x + b
+        a = _sigmoid(z)
+        dz = dz_of(a, y.astype(x.dtype), z)
+        dw = dz * x.T if dw_of is None else dw_of(dz, x, w)
+        return dw, dz
+
+    return neuron_example_backward
+
+
+def _da(a, y):
+    return -(y / a - (1 - y) / (1 - a))
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.neuron_example_backward,
+        _neuron_example_loop,
+        _neuron_example_variant(lambda a, y, z: _da(a, y) * a * (1 - a)),
+        _neuron_example_variant(lambda a, y, z: _da(a, y) * np.exp(-z) / (1 + np.exp(-z)) ** 2),
+        _neuron_example_variant(lambda a, y, z: a - y, lambda dz, x, w: (x * dz).T),
+    ],
+)
+def test_neuron_example_backward_accepts(candidate):
+    passes("neuron_example_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_neuron_example_variant(lambda a, y, z: y - a), "sign error"),
+        (
+            _neuron_example_variant(lambda a, y, z: _da(a, y) * _sigmoid(a) * (1 - _sigmoid(a))),
+            "evaluated at a instead of z",
+        ),
+        (_neuron_example_variant(lambda a, y, z: _da(a, y)), "σ'(z) is missing"),
+        (_neuron_example_variant(lambda a, y, z: (a - y) * a * (1 - a)), "applied twice"),
+        (
+            _neuron_example_variant(lambda a, y, z: a - y, lambda dz, x, w: dz * w),
+            "input x, not w",
+        ),
+        (
+            _neuron_example_variant(lambda a, y, z: a - y, lambda dz, x, w: dz * x),
+            "laid out as a row",
+        ),
+        (
+            _neuron_example_variant(lambda a, y, z: 1.01 * (a - y)),
+            "disagrees with the slopes measured by nudging each entry of w",
+        ),
+        (lambda x, y, w, b: (w, b, x), "tuple of 2"),
+        (lambda x, y, w, b: ([[0.0] * w.shape[1]], b), "NumPy array"),
+        *MISBEHAVING,
+    ],
+)
+def test_neuron_example_backward_names_mistakes(candidate, words):
+    fails_with("neuron_example_backward", candidate, words)
+
+
+def test_neuron_example_backward_keeps_float32():
+    def promoted(x, y, w, b):
+        dz = _sigmoid(w @ x + b) - y  # int labels promote float32 to float64
+        return dz * x.T, dz
+
+    fails_with("neuron_example_backward", promoted, "expected float32", "Y = Y.astype(x.dtype)")
+
+
+def _neuron_batch_loop(X, Y, w, b):
+    """The sum over examples written as a loop."""
+    m = X.shape[1]
+    dw, db = np.zeros_like(w), np.zeros_like(b)
+    for i in range(m):
+        x, y = X[:, i : i + 1], Y[:, i : i + 1].astype(X.dtype)
+        dz = _sigmoid(w @ x + b) - y
+        dw += dz * x.T
+        db += dz
+    return dw / m, db / m
+
+
+def _neuron_batch_variant(dw_of, db_of=None, dz_of=None):
+    """A batch answer: dZ from dz_of(A, Y) (A - Y by default), then dw_of(dZ, X, m), db_of(dZ, m)."""
+
+    def neuron_batch_backward(X, Y, w, b):
+        m = X.shape[1]
+        A = _sigmoid(w @ X + b)
+        Y = Y.astype(X.dtype)
+        dZ = A - Y if dz_of is None else dz_of(A, Y)
+        db = dZ.sum(axis=1, keepdims=True) / m if db_of is None else db_of(dZ, m)
+        return dw_of(dZ, X, m), db
+
+    return neuron_batch_backward
+
+
+def _right_dw(dZ, X, m):
+    return dZ @ X.T / m
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.neuron_batch_backward,
+        _neuron_batch_loop,
+        _neuron_batch_variant(lambda dZ, X, m: np.mean(dZ * X, axis=1, keepdims=True).T),
+        _neuron_batch_variant(
+            lambda dZ, X, m: np.einsum("im,jm->ij", dZ, X) / m,
+            lambda dZ, m: np.mean(dZ).reshape(1, 1),
+        ),
+        _neuron_batch_variant(_right_dw, dz_of=lambda A, Y: _da(A, Y) * A * (1 - A)),
+    ],
+)
+def test_neuron_batch_backward_accepts(candidate):
+    passes("neuron_batch_backward", candidate)
+
+
+def _last_example_only(X, Y, w, b):
+    m = X.shape[1]
+    for i in range(m):
+        x, y = X[:, i : i + 1], Y[:, i : i + 1].astype(X.dtype)
+        dz = _sigmoid(w @ x + b) - y
+        dw, db = dz * x.T, dz  # = instead of +=
+    return dw / m, db / m
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_neuron_batch_variant(lambda dZ, X, m: dZ @ X.T), "dw is m times too large"),
+        (_neuron_batch_variant(lambda dZ, X, m: dZ @ X.T / m**2), "divided by m twice"),
+        (_neuron_batch_variant(lambda dZ, X, m: X @ dZ.T / m), "summed over examples"),
+        (_neuron_batch_variant(lambda dZ, X, m: dZ @ X / m), "needs the transpose"),
+        (
+            _neuron_batch_variant(_right_dw, lambda dZ, m: dZ.sum(axis=1, keepdims=True)),
+            "db is m times too large",
+        ),
+        (_neuron_batch_variant(_right_dw, lambda dZ, m: dZ / m), "sum over axis 1"),
+        (_last_example_only, "last example's term alone"),
+        (_neuron_batch_variant(_right_dw, dz_of=lambda A, Y: Y - A), "sign error"),
+        (
+            _neuron_batch_variant(
+                _right_dw, dz_of=lambda A, Y: _da(A, Y) * _sigmoid(A) * (1 - _sigmoid(A))
+            ),
+            "evaluated at a instead of z",
+        ),
+        (_neuron_batch_variant(_right_dw, dz_of=lambda A, Y: _da(A, Y)), "σ'(z) is missing"),
+        *MISBEHAVING,
+    ],
+)
+def test_neuron_batch_backward_names_mistakes(candidate, words):
+    fails_with("neuron_batch_backward", candidate, words)
+
+
+def _dAL(AL, Y):
+    Y = Y.astype(AL.dtype)
+    return -(Y / AL - (1 - Y) / (1 - AL))
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.cross_entropy_backward,
+        _dAL,
+        lambda AL, Y: np.divide(AL - Y.astype(AL.dtype), AL * (1 - AL)),
+        lambda AL, Y: np.where(Y == 1, -1 / AL, 1 / (1 - AL)).astype(AL.dtype),
+    ],
+)
+def test_cross_entropy_backward_accepts(candidate):
+    passes("cross_entropy_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda AL, Y: _dAL(AL, Y) / AL.shape[1], "divided by m: column i"),
+        (lambda AL, Y: -_dAL(AL, Y), "sign error"),
+        (lambda AL, Y: -(Y / AL + (1 - Y) / (1 - AL)), "second term has the wrong sign"),
+        (lambda AL, Y: AL - Y.astype(AL.dtype), "which is dZL"),
+        (lambda AL, Y: -Y.astype(AL.dtype) / AL, "only the y log a term"),
+        (lambda AL, Y: 1.001 * _dAL(AL, Y), "disagrees with the slopes"),
+        (lambda AL, Y: -(Y / AL - (1 - Y) / (1 - AL)), "Y = Y.astype(AL.dtype)"),
+        *MISBEHAVING,
+    ],
+)
+def test_cross_entropy_backward_names_mistakes(candidate, words):
+    fails_with("cross_entropy_backward", candidate, words)
+
+
+def _softmax_jacobian_loop(AL, Y):
+    """dZ through the full Jacobian of the softmax, example by example."""
+    dZ = np.empty_like(AL)
+    for i in range(AL.shape[1]):
+        a, y = AL[:, i], Y[:, i]
+        jacobian = np.diag(a) - np.outer(a, a)  # ∂a_k/∂z_j
+        dZ[:, i] = jacobian.T @ (-y / a)
+    return dZ
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        ref.softmax_cross_entropy_backward,
+        lambda AL, Y: AL - Y,
+        lambda AL, Y: np.subtract(AL, Y),
+        _softmax_jacobian_loop,
+    ],
+)
+def test_softmax_cross_entropy_backward_accepts(candidate):
+    passes("softmax_cross_entropy_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (lambda AL, Y: Y - AL, "sign error"),
+        (lambda AL, Y: (AL - Y) / AL.shape[1], "divided by m"),
+        (lambda AL, Y: -Y / AL, "this is dAL"),
+        (lambda AL, Y: -Y / AL * AL * (1 - AL), "only the diagonal"),
+        (lambda AL, Y: (AL - Y) * AL * (1 - AL), "applied twice"),
+        (lambda AL, Y: (AL - Y).T, "transpose"),
+        (lambda AL, Y: (AL - Y).astype(np.float64), "expected float32"),
+        *MISBEHAVING,
+    ],
+)
+def test_softmax_cross_entropy_backward_names_mistakes(candidate, words):
+    fails_with("softmax_cross_entropy_backward", candidate, words)
+
+
+def test_sigmoid_backward_names_the_derivative_taken_at_A():
+    s = ref.sigmoid
+    fails_with(
+        "sigmoid_backward",
+        lambda dA, Z: dA * s(s(Z)) * (1 - s(s(Z))),
+        "evaluated at s = sigmoid(Z)",
+    )

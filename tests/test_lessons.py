@@ -124,3 +124,24 @@ def test_long_cells_of_lesson_07_show_progress():
     assert len(trainers) >= 5
     for source in trainers:
         assert "progress=False" not in source or "tqdm(" in source, f"no progress bar:\n{source}"
+
+
+# --- hints in two levels: a nudge first, the answer only inside a nested <details> -----------
+
+TWO_LEVEL = re.compile(
+    r"<details><summary>Hint</summary>(?:(?!</details>).)*?"
+    r"<details><summary>Show the answer</summary>.*?</details>\s*</details>",
+    re.S,
+)
+
+
+@pytest.mark.parametrize("stem", ["03_forward", "04_cost", "05_backward"])
+def test_every_exercise_has_a_two_level_hint(stem):
+    """Between an exercise and the check above it, a hint whose answer sits in a nested level."""
+    cells = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4).cells
+    start = 0
+    for index, cell in enumerate(cells):
+        if "exercise" in cell.metadata.get("tags", []):
+            before = "\n".join(c.source for c in cells[start:index] if c.cell_type == "markdown")
+            assert TWO_LEVEL.search(before), f"{stem}: no two-level hint before cell {index}"
+            start = index + 1

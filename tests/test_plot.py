@@ -139,3 +139,12 @@ def test_a_new_axes_when_none_is_given(draw, args):
     ax = draw(*args())
     assert isinstance(ax, matplotlib.axes.Axes)
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_plot_neuron_graph_labels_every_local_derivative_and_no_answer():
+    ax = plot.plot_neuron_graph()
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for local in ("partial z}{\\partial w", "partial z}{\\partial b", "partial a}{\\partial z"):
+        assert local in texts
+    assert "a - y" not in texts and "(1 - a)}" not in texts  # the graph leaves the derivation open
+    plt.close(ax.figure)

@@ -19,6 +19,7 @@ from ..gradcheck import (
 from .api import exercise
 from .cases import case_dtype, layer_sizes, random_layer, random_network, sigmoid_twice_backward
 from .expect import (
+    KEEP_DTYPE,
     Mistake,
     call,
     close,
@@ -26,8 +27,10 @@ from .expect import (
     expect_keys,
     expect_tuple,
     is_number,
+    named_mistake,
     reject_none,
     same,
+    shape_sentence,
     show,
 )
 
@@ -75,6 +78,11 @@ def _sigmoid_backward(candidate, rng):
             (
                 "dZ is the ReLU's backward (dA where Z > 0); here it is the sigmoid's.",
                 ref.relu_backward(dA, Z),
+            ),
+            (
+                "σ' is evaluated at s = sigmoid(Z) instead of Z: σ'(Z) = s * (1 - s) uses "
+                "s once; sigmoid(s) * (1 - sigmoid(s)) applies the sigmoid twice.",
+                dA * ref.sigmoid(s) * (1 - ref.sigmoid(s)),
             ),
         ]
         dZ = call(candidate, "sigmoid_backward", dA, Z)
@@ -693,3 +701,348 @@ def _gradient_check(candidate, rng):
         runs.append((got, expected, mistakes, wrong_key, case, _noise(epsilon)))
     _explain_differences(runs)
     return len(cases)
+
+
+# --- deriving it: one neuron, dAL, softmax with cross-entropy ------------------------------
+#
+# These exercises are graded by a gradient check: the answer must agree with the slopes of
+# the loss measured by nudging each input entry (centered differences in float64), so any
+# correct derivation passes. The reference only names the slips and sets the dtype.
+
+DERIVE_EPSILON = 1e-6
+DERIVE_LIMIT = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
+
+
+def _slopes(f, array, *args):
+    """Centered differences of the number ``f(array, *args)``, one per entry of ``array``."""
+    base = np.array(array, dtype=np.float64)
+    approx = np.empty_like(base)
+    for index in np.ndindex(base.shape):
+        plus, minus = base.copy(), base.copy()
+        plus[index] += DERIVE_EPSILON
+        minus[index] -= DERIVE_EPSILON
+        approx[index] = (f(plus, *args) - f(minus, *args)) / (2 * DERIVE_EPSILON)
+    return approx
+
+
+def _loss_sum(A, Y):
+    """Sum over the examples of the binary cross-entropy loss, for A in (0, 1)."""
+    return float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
+
+
+def _neuron_cost(w, X, Y, b):
+    """The cost J of one sigmoid neuron: the mean loss over the m columns of X."""
+    return _loss_sum(ref.sigmoid(w @ X + b), Y) / X.shape[1]
+
+
+def _expect_slopes(got, expected, approx, what, nudged, mistakes, case, shape_hint="", labels=""):
+    """``got`` must agree with ``approx``, the slopes measured by nudging ``nudged``.
+
+    ``expected`` (the reference, same dtype as the inputs) names the slips of ``mistakes``,
+    ``(sentence, wrong value)`` pairs, and gives the shape and dtype the answer must have;
+    ``labels`` names the float array integer labels must be cast to (float32 cases).
+    """
+    expected = np.asarray(expected)
+    reject_none(got, what, case)
+    if isinstance(got, np.matrix) or not isinstance(got, np.ndarray | np.generic | float | int):
+        raise Mistake(f"{what} should be a NumPy array, got {type(got).__name__}.", case)
+    got = np.asarray(got)
+    if got.dtype.kind not in "fiub":
+        raise Mistake(f"{what} should hold numbers, got an array of dtype {got.dtype}.", case)
+    sentence = named_mistake(got, expected, mistakes)
+    if sentence:
+        raise Mistake(sentence, case)
+    if got.shape != expected.shape:
+        raise Mistake(shape_sentence(what, got.shape, expected.shape, shape_hint), case)
+    if not np.all(np.isfinite(got)):
+        raise Mistake(f"{what} contains NaN or inf where the answer is finite.", case)
+    if got.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:
+        raise Mistake(f"{what} is {got.dtype}, expected {expected.dtype}: {KEEP_DTYPE}", case)
+    difference = relative_difference(got.astype(np.float64).ravel(), approx.ravel())
+    limit = DERIVE_LIMIT.get(expected.dtype, 1e-7)
+    if not difference < limit:
+        raise Mistake(
+            f"{what} disagrees with the slopes measured by nudging each entry of {nudged} "
+            f"(relative difference {difference:.1e}; a right derivation gives less than "
+            f"{limit:.0e}).",
+            case,
+            f"measured slopes:\n{show(approx)}",
+            f"got:\n{show(got)}",
+        )
+    if expected.dtype == np.float32 and got.dtype != np.float32:
+        advice = KEEP_DTYPE
+        if labels:
+            advice = (
+                "keep the inputs' dtype. Integer labels turn float32 arithmetic into float64: "
+                f"cast them first (Y = Y.astype({labels}.dtype)), and convert nothing to float64."
+            )
+        raise Mistake(f"{what} is {got.dtype}, expected float32: {advice}", case)
+
+
+def _neuron_cases(rng, m_first):
+    """(X, Y, w, b, dtype) of one neuron: two fixed cases with m = ``m_first``, then random ones.
+
+    |z| stays below 3, so that a is between 0.05 and 0.95 and a - y is never tiny.
+    """
+    fixed_X = np.array([[0.5, -1.0], [-1.2, 0.3], [2.0, 0.8]])[:, :m_first]
+    fixed_w = np.array([[0.4, -0.3, 0.2]])
+    yield fixed_X, np.array([[1, 0]])[:, :m_first], fixed_w, np.array([[0.1]]), np.float64
+    yield fixed_X, np.array([[0, 1]])[:, :m_first], -fixed_w, np.array([[-0.2]]), np.float64
+    for index in range(3):
+        n = int(rng.integers(1, 7))
+        m = m_first if m_first == 1 else int(rng.integers(2, 9))
+        X = rng.standard_normal((n, m))
+        w = rng.standard_normal((1, n))
+        b = rng.standard_normal((1, 1))
+        largest = np.abs(w @ X + b).max()
+        if largest > 3:
+            w, b = w * 3 / largest, b * 3 / largest
+        Y = rng.integers(0, 2, size=(1, m))
+        yield X, Y, w, b, np.float32 if index == 2 else np.float64
+
+
+def _neuron_slips(X, Y, w, b):
+    """{gradient name: [(sentence, wrong value)]} for the slips of one neuron's backward pass.
+
+    Each wrong dz is carried through the same sum and 1/m as the right one.
+    """
+    m = X.shape[1]
+    Yf = Y.astype(X.dtype)
+    Z = w @ X + b
+    A = ref.sigmoid(Z)
+    dA = -(Yf / A - (1 - Yf) / (1 - A))
+    sA = ref.sigmoid(A)
+    wrong_dZ = [
+        ("a sign error: dz = a - y, not y - a (∂L/∂a = -(y/a - (1-y)/(1-a))).", Yf - A),
+        (
+            "σ' is evaluated at a instead of z: ∂a/∂z = σ'(z) = σ(z)(1 - σ(z)), which is "
+            "a(1 - a) since a = σ(z); σ(a)(1 - σ(a)) is another number.",
+            dA * sA * (1 - sA),
+        ),
+        (
+            "the factor ∂a/∂z = σ'(z) is missing: by the chain rule dz = ∂L/∂a · ∂a/∂z.",
+            dA,
+        ),
+        (
+            "σ' is applied twice: a - y already is ∂L/∂a · σ'(z); do not multiply it by "
+            "a(1 - a) again.",
+            (A - Yf) * A * (1 - A),
+        ),
+    ]
+    slips = {"dw": [], "db": []}
+    for sentence, dZ in wrong_dZ:
+        slips["dw"].append((sentence, dZ @ X.T / m))
+        slips["db"].append((sentence, dZ.sum(axis=1, keepdims=True) / m))
+    dZ = A - Yf
+    slips["dw"].append(("∂z/∂w is the input x, not w: dw_j = dz · x_j.", dZ.mean() * w))
+    return slips, dZ
+
+
+def _neuron_shape_hint(what, m):
+    """The advice on a wrong shape of dw or db."""
+    if what == "dw":
+        if m == 1:
+            return (
+                "dw is a row like w; its entry j is dz · x_j, so the column x is laid out as a row."
+            )
+        return "dw is a row like w; its entry j is (1/m) Σ dz⁽ⁱ⁾ x_j⁽ⁱ⁾, summed over examples."
+    if m == 1:
+        return "db is like b, one number in a (1, 1) array."
+    return "add up the examples' dz⁽ⁱ⁾ (a sum over axis 1 with keepdims=True), then divide by m."
+
+
+def _check_neuron(candidate, name, rng, m_first):
+    """The shared checker of the two one-neuron exercises; ``m_first`` is 1 or 2."""
+    count = 0
+    for X, Y, w, b, dtype in _neuron_cases(rng, m_first):
+        X, w, b = X.astype(dtype), w.astype(dtype), b.astype(dtype)
+        m = X.shape[1]
+        if m_first == 1:
+            args, shown = (X, Y, w, b), f"x{X.shape}, y = {show(Y)}"
+        else:
+            args, shown = (X, Y, w, b), f"X{X.shape}, Y = {show(Y)}"
+        case = f"with {shown}, w = {show(w)}, b = {show(b)}, {np.dtype(dtype).name}."
+        out = call(candidate, name, *args, hints=[(r"matmul|not aligned", TRANSPOSE_HINT)])
+        got = expect_tuple(out, 2, "the result", "dw, db", case)
+        expected = getattr(ref, name)(*args)
+        Yf = Y.astype(np.float64)
+        approx_w = _slopes(_neuron_cost, w, X, Yf, b)
+        approx_b = _slopes(lambda v, *rest: _neuron_cost(*rest, v), b, w, X, Yf)
+        slips, dZ = _neuron_slips(X.astype(np.float64), Y, w.astype(np.float64), b)
+        if m > 1:
+            slips["dw"] += [
+                (
+                    "dw is m times too large: J is the mean of the m losses, so "
+                    "dw = (1/m) Σ dz⁽ⁱ⁾ x⁽ⁱ⁾ᵀ.",
+                    dZ @ X.T,
+                ),
+                ("dw is divided by m twice: the 1/m of the mean appears once.", dZ @ X.T / m**2),
+                *[
+                    (
+                        f"dw holds the {which} example's term alone: add up (+=) every "
+                        "example's dz⁽ⁱ⁾ x⁽ⁱ⁾ᵀ, then divide by m.",
+                        wrong,
+                    )
+                    for which, i in (("first", 0), ("last", m - 1))
+                    for wrong in (dZ[:, i : i + 1] @ X[:, i : i + 1].T / k for k in (1, m))
+                ],
+            ]
+            slips["db"] += [
+                (
+                    "db is m times too large: J is the mean of the m losses, so db is the sum "
+                    "of the dz⁽ⁱ⁾ divided by m.",
+                    dZ.sum(axis=1, keepdims=True),
+                ),
+                ("db is divided by m twice.", dZ.sum(axis=1, keepdims=True) / m**2),
+                *[
+                    (
+                        f"db holds the {which} example's dz alone: add up every example's "
+                        "dz⁽ⁱ⁾, then divide by m.",
+                        wrong,
+                    )
+                    for which, i in (("first", 0), ("last", m - 1))
+                    for wrong in (dZ[:, i : i + 1] / k for k in (1, m))
+                ],
+            ]
+        for value, right, approx, what, nudged in zip(
+            got, expected, (approx_w, approx_b), ("dw", "db"), ("w", "b"), strict=True
+        ):
+            _expect_slopes(
+                value,
+                right,
+                approx,
+                what,
+                nudged,
+                slips[what],
+                case,
+                _neuron_shape_hint(what, m),
+                labels="x" if m_first == 1 else "X",
+            )
+        count += 1
+    return count
+
+
+TRANSPOSE_HINT = (
+    "If that line multiplies dz (1, m) by x or X (n, m): the product needs the transpose, "
+    "as Σ dz⁽ⁱ⁾ x⁽ⁱ⁾ᵀ over the examples is dZ Xᵀ."
+)
+
+
+@exercise("neuron_example_backward")
+def _neuron_example_backward(candidate, rng):
+    """(dw, db) of one sigmoid neuron on one example, graded by nudging w and b."""
+    return _check_neuron(candidate, "neuron_example_backward", rng, 1)
+
+
+@exercise("neuron_batch_backward")
+def _neuron_batch_backward(candidate, rng):
+    """(dw, db) of one sigmoid neuron's mean cost over m examples (m = 2 first), by nudging."""
+    return _check_neuron(candidate, "neuron_batch_backward", rng, 2)
+
+
+def _output_cases(rng, fixed):
+    """(AL, Y, dtype): the ``fixed`` pair, then random ones with AL in (0.05, 0.95); the last float32."""
+    yield (*fixed, np.float64)
+    for index in range(3):
+        m = int(rng.integers(2, 9))
+        AL = rng.uniform(0.05, 0.95, size=(1, m))
+        Y = rng.integers(0, 2, size=(1, m))
+        Y[0, :2] = (0, 1)  # both labels, so that each term's slip shows
+        yield AL, Y, np.float32 if index == 2 else np.float64
+
+
+@exercise("cross_entropy_backward")
+def _cross_entropy_backward(candidate, rng):
+    """dAL of the binary cross-entropy, per example (no 1/m), graded by nudging AL."""
+    fixed = (np.array([[0.9, 0.2, 0.6, 0.3]]), np.array([[1, 0, 0, 1]]))
+    count = 0
+    for AL, Y, dtype in _output_cases(rng, fixed):
+        AL = AL.astype(dtype)
+        m = AL.shape[1]
+        case = f"with AL = {show(AL)}, Y = {show(Y)}, {np.dtype(dtype).name}."
+        Yf = Y.astype(np.float64)
+        A = AL.astype(np.float64)
+        right = -(Yf / A - (1 - Yf) / (1 - A))
+        mistakes = [
+            (
+                "dAL is divided by m: column i is the derivative of example i's own loss "
+                "L⁽ⁱ⁾, not of the cost J; the 1/m comes once, later, in dW and db.",
+                right / m,
+            ),
+            ("a sign error: the derivative of -log a is -1/a.", -right),
+            (
+                "the second term has the wrong sign: by the chain rule the derivative of "
+                "log(1 - a) is -1/(1 - a) (the inner 1 - a has slope -1).",
+                -(Yf / A + (1 - Yf) / (1 - A)),
+            ),
+            (
+                "dAL is AL - Y, which is dZL, the gradient after the sigmoid; dAL is the "
+                "derivative of the loss with respect to a itself.",
+                A - Yf,
+            ),
+            (
+                "only the y log a term is differentiated: the examples labeled 0 pay "
+                "-(1 - y) log(1 - a), whose derivative is missing.",
+                -Yf / A,
+            ),
+        ]
+        dAL = call(candidate, "cross_entropy_backward", AL, Y)
+        # The losses are separate, so the slope of their sum along a(i) is example i's own.
+        approx = _slopes(_loss_sum, A, Yf)
+        expected = ref.cross_entropy_backward(AL, Y)
+        _expect_slopes(dAL, expected, approx, "dAL", "AL", mistakes, case, labels="AL")
+        count += 1
+    return count
+
+
+def _softmax_loss_sum(Z, Y):
+    """Sum over the examples of -Σ_k y_k log softmax(z)_k, computed stably from the scores Z."""
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    return float(-np.sum(Y * log_softmax))
+
+
+@exercise("softmax_cross_entropy_backward")
+def _softmax_cross_entropy_backward(candidate, rng):
+    """dZL of softmax with categorical cross-entropy, per example (no 1/m), by nudging ZL."""
+    sizes = [(2, 1), (3, 4), (int(rng.integers(2, 11)), int(rng.integers(2, 9)))]
+    sizes.append((int(rng.integers(2, 11)), int(rng.integers(2, 9))))
+    count = 0
+    for index, (C, m) in enumerate(sizes):
+        dtype = case_dtype(index, len(sizes))
+        Z = 1.5 * rng.standard_normal((C, m))
+        labels = rng.integers(0, C, size=m)
+        Y = ref.one_hot(labels, C, dtype)  # a float32 pipeline has float32 one-hot labels
+        AL = ref.softmax(Z).astype(dtype)
+        case = f"with AL{AL.shape} = softmax(ZL) and one-hot Y{Y.shape}, {np.dtype(dtype).name}."
+        A, Y = ref.softmax(Z), Y.astype(np.float64)
+        dA = -Y / A
+        mistakes = [
+            ("a sign error: dZ = A - Y, not Y - A.", Y - A),
+            (
+                "dZL is divided by m: column i is the derivative of example i's own loss, not "
+                "of the cost J; the 1/m comes once, later, in dW and db.",
+                (A - Y) / m,
+            ),
+            (
+                "this is dAL = -Y / AL, the derivative with respect to the probabilities; dZL "
+                "also goes through the softmax's derivative.",
+                dA,
+            ),
+            (
+                "only the diagonal of the softmax's derivative is used (dA * A * (1 - A), as "
+                "for a sigmoid): every score z_j moves every probability a_k, with "
+                "∂a_k/∂z_j = a_k(δ_kj - a_j), so add up the contributions of all the k.",
+                dA * A * (1 - A),
+            ),
+            (
+                "the softmax's derivative is applied twice: A - Y already includes it.",
+                (A - Y) * A * (1 - A),
+            ),
+        ]
+        dZ = call(candidate, "softmax_cross_entropy_backward", AL, Y.astype(dtype))
+        approx = _slopes(_softmax_loss_sum, Z, Y)
+        expected = ref.softmax_cross_entropy_backward(AL, Y.astype(dtype))
+        _expect_slopes(dZ, expected, approx, "dZL", "ZL", mistakes, case)
+        count += 1
+    return count

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from filelock import FileLock
+
 from nnutils.files import atomic_write
 
 PAGE = Path(__file__).with_name("README.md")

@@ -37,6 +37,48 @@ def test_seed_makes_cases_reproducible():
     )
 
 
+def test_a_failing_case_is_shown_again_until_it_passes(monkeypatch):
+    """Two attempts can be compared: the inputs of the last failure come first again."""
+    from nnutils.grading import api
+
+    monkeypatch.setattr(api, "_FAILED_SEEDS", {})
+    seen = []
+
+    def recording(answer):
+        def sigmoid(Z):
+            seen.append(np.array(Z, copy=True))
+            return answer(Z)
+
+        return sigmoid
+
+    first = run_check("sigmoid", recording(lambda Z: 1 / (1 + np.exp(Z))))
+    shown = len(seen)
+    again = run_check("sigmoid", recording(lambda Z: 1 / (1 + np.exp(Z)) + 0))
+    assert not first.passed and first.messages == again.messages
+    assert all(np.array_equal(a, b) for a, b in zip(seen[:shown], seen[shown:], strict=True))
+    assert any("same inputs as at your last failing attempt" in note for note in again.notes)
+    assert not any("same inputs" in note for note in first.notes)
+
+    seen.clear()
+    fixed = run_check("sigmoid", recording(ref.sigmoid))
+    one_run = run_check("sigmoid", ref.sigmoid, seed=0).cases
+    assert fixed.passed and len(seen) == 2 * one_run, "the old cases, then fresh ones"
+    assert not any(
+        np.array_equal(a, b)
+        for a, b in zip(seen[:one_run], seen[one_run:], strict=True)
+        if a.size > 4
+    )
+    assert "sigmoid" not in api._FAILED_SEEDS, "after a pass, fresh cases only"
+
+
+def test_a_given_seed_is_never_replaced(monkeypatch):
+    from nnutils.grading import api
+
+    monkeypatch.setattr(api, "_FAILED_SEEDS", {"linear_forward": 123})
+    result = run_check("linear_forward", ref.linear_forward, seed=5)
+    assert result.passed and api._FAILED_SEEDS == {"linear_forward": 123}
+
+
 @pytest.mark.parametrize(
     ("candidate", "words"),
     [

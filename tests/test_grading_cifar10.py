@@ -508,3 +508,60 @@ def test_reference_confusion_matrix_by_hand():
     y_pred = np.array([[0, 1, 1, 2, 0, 2]])
     expected = [[1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]
     np.testing.assert_array_equal(ref.confusion_matrix(y_true, y_pred, 4), expected)
+
+
+# --- issue 27: channel layouts and the covariance ---------------------------------------------
+
+
+def standardize_laid_out(stats_by, layout):
+    """standardize whose channel statistics come from ``stats_by`` rows, spread by ``layout``."""
+
+    def standardize(X_train, X):
+        P = X_train.shape[0] // 3
+        groups = X_train.reshape(3, -1) if stats_by == "blocks" else X_train.reshape(P, 3, -1)
+        axes = 1 if stats_by == "blocks" else (0, 2)
+        mean, std = groups.mean(axis=axes), groups.std(axis=axes)
+        spread = np.tile if layout == "tile" else np.repeat
+        return ((X - spread(mean, P)[:, None]) / spread(std, P)[:, None]).astype(X.dtype)
+
+    return standardize
+
+
+def zca_centered(axis, divide=True):
+    def zca_matrix(X, epsilon):
+        Xc = X - X.mean(axis=axis, keepdims=True)
+        C = Xc @ Xc.T / (X.shape[1] if divide else 1)
+        lam, U = np.linalg.eigh(C)
+        return ((U / np.sqrt(np.maximum(lam, 0) + epsilon)) @ U.T).astype(X.dtype)
+
+    return zca_matrix
+
+
+def test_standardize_by_blocks_and_repeat_passes():
+    passes("standardize", standardize_laid_out("blocks", "repeat"))
+
+
+def test_zca_by_eigh_passes():
+    passes("zca_matrix", zca_centered(axis=1))
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "candidate", "words"),
+    [
+        (
+            "standardize",
+            standardize_laid_out("blocks", "tile"),
+            ["laid out interleaved", "np.tile", "np.repeat(mean, P)"],
+        ),
+        (
+            "standardize",
+            standardize_laid_out("every third row", "repeat"),
+            ["every third row", "X_train.reshape(3, P, m)"],
+        ),
+        ("zca_matrix", zca_centered(axis=1, divide=False), ["not divided by m", "Xc Xc^T / m"]),
+        ("zca_matrix", zca_centered(axis=0), ["own mean (axis=0)", "X.mean(axis=1"]),
+    ],
+    ids=["stats tiled", "interleaved stats in blocks", "covariance without 1/m", "per image"],
+)
+def test_lesson_08_layouts_and_covariance_are_named(exercise_id, candidate, words):
+    fails_with(exercise_id, candidate, *words)

@@ -466,3 +466,313 @@ def test_lesson_stops_at_a_wrong_answer_with_its_diagnosis():
         + errors[0].evalue
     )
     assert "flipped" in shown, shown
+
+
+# --- issue 27: the im2col slips, each named ------------------------------------------------
+
+
+def im2col_forward(by_rows=False, windows_moved=True, z_moved=True, kernel_swapped=False):
+    """The lesson's vectorized conv_forward, as a learner writes it, with one slip."""
+
+    def conv_forward(A_prev, W, b, stride=1, pad=0):
+        m, C, _, _ = A_prev.shape
+        F, _, k, _ = W.shape
+        if kernel_swapped:
+            W = W.transpose(0, 1, 3, 2)
+        windows = sliding_window_view(ref.zero_pad(A_prev, pad), (k, k), axis=(2, 3))
+        windows = windows[:, :, ::stride, ::stride]
+        H_out, W_out = windows.shape[2:4]
+        if by_rows:
+            rows = windows.transpose(0, 2, 3, 1, 4, 5) if windows_moved else windows
+            product = rows.reshape(-1, C * k * k) @ W.reshape(F, -1).T
+            Z = product.reshape(m, H_out, W_out, F).transpose(0, 3, 1, 2)
+        else:
+            cols = windows.transpose(1, 4, 5, 0, 2, 3) if windows_moved else windows
+            product = W.reshape(F, -1) @ cols.reshape(C * k * k, -1)
+            Z = product.reshape(F, m, H_out, W_out).transpose(1, 0, 2, 3)
+        if not z_moved:
+            Z = product.reshape(m, F, H_out, W_out)
+        return Z + b, (A_prev, W, b, stride, pad)
+
+    return conv_forward
+
+
+def naive_kernel_swapped(A_prev, W, b, stride, pad):
+    m, C, H, W_in = A_prev.shape
+    F, _, k, _ = W.shape
+    A_pad = ref.zero_pad(A_prev, pad)
+    H_out, W_out = (H + 2 * pad - k) // stride + 1, (W_in + 2 * pad - k) // stride + 1
+    Z = np.zeros((m, F, H_out, W_out), dtype=A_prev.dtype)
+    for i, f, y, x in np.ndindex(m, F, H_out, W_out):
+        window = A_pad[i, :, y * stride : y * stride + k, x * stride : x * stride + k]
+        total = 0.0
+        for c, p, q in np.ndindex(C, k, k):
+            total += window[c, p, q] * W[f, c, q, p]  # the slip: q, p
+        Z[i, f, y, x] = total + b[f, 0, 0]
+    return Z
+
+
+IM2COL_FORWARD_MISTAKES = {
+    "columns without the transpose": (
+        im2col_forward(windows_moved=False),
+        ["without moving their axes", "transpose(1, 4, 5, 0, 2, 3)"],
+    ),
+    "rows without the transpose": (
+        im2col_forward(by_rows=True, windows_moved=False),
+        ["without moving their axes", "transpose(0, 2, 3, 1, 4, 5)"],
+    ),
+    "Z reshaped, not transposed": (
+        im2col_forward(z_moved=False),
+        ["reshaped straight to (m, F, H_out, W_out)", ".transpose(1, 0, 2, 3)"],
+    ),
+    "Z reshaped, rows": (
+        im2col_forward(by_rows=True, z_moved=False),
+        ["reshaped straight to (m, F, H_out, W_out)", ".transpose(0, 3, 1, 2)"],
+    ),
+    "kernel indices swapped": (
+        im2col_forward(kernel_swapped=True),
+        ["indices are swapped", "W[f, c, q, p]"],
+    ),
+}
+
+
+def test_conv_forward_by_rows_passes():
+    passes("conv_forward", im2col_forward(by_rows=True))
+
+
+@pytest.mark.parametrize("mistake", IM2COL_FORWARD_MISTAKES)
+def test_conv_forward_im2col_mistakes_are_named(mistake):
+    candidate, words = IM2COL_FORWARD_MISTAKES[mistake]
+    fails_with("conv_forward", candidate, *words)
+
+
+def test_conv_forward_naive_kernel_indices_swapped():
+    fails_with("conv_forward_naive", naive_kernel_swapped, "indices are swapped")
+
+
+def im2col_backward(
+    windows_moved=True, dZ_moved=True, dcols_moved=True, add=True, m_twice=False, swap=False
+):
+    """The lesson's conv_backward, as a learner writes it, with one slip."""
+
+    def conv_backward(dZ, cache):
+        A_prev, W, b, stride, pad = cache
+        m, C, H, W_in = A_prev.shape
+        F, _, k, _ = W.shape
+        _, _, H_out, W_out = dZ.shape
+        if swap:
+            W = W.transpose(0, 1, 3, 2)
+        A_pad = ref.zero_pad(A_prev, pad)
+        windows = sliding_window_view(A_pad, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
+        cols = (windows.transpose(1, 4, 5, 0, 2, 3) if windows_moved else windows).reshape(
+            C * k * k, -1
+        )
+        dZ_rows = (dZ.transpose(1, 0, 2, 3) if dZ_moved else dZ).reshape(F, -1)
+        dW = (dZ_rows @ cols.T).reshape(W.shape) / m
+        db = dZ.sum(axis=(0, 2, 3)).reshape(F, 1, 1) / m
+        if m_twice:
+            dW, db = dW / m, db / m
+        if swap:
+            dW = dW.transpose(0, 1, 3, 2)
+        dcols = (W.reshape(F, -1).T @ dZ_rows).reshape(C, k, k, m, H_out, W_out)
+        dA_pad = np.zeros(A_pad.shape, dtype=dcols.dtype)
+        for p in range(k):
+            for q in range(k):
+                rows = slice(p, p + stride * H_out, stride)
+                columns = slice(q, q + stride * W_out, stride)
+                share = dcols[:, p, q]
+                share = (
+                    share.transpose(1, 0, 2, 3)
+                    if dcols_moved
+                    else share.reshape(m, C, H_out, W_out)
+                )
+                if add:
+                    dA_pad[:, :, rows, columns] += share
+                else:
+                    dA_pad[:, :, rows, columns] = share
+        return dA_pad[:, :, pad : pad + H, pad : pad + W_in], dW, db
+
+    return conv_backward
+
+
+def positions_assigned(dZ, cache):
+    A_prev, W, b, stride, pad = cache
+    dA, dW, db = ref.conv_backward(dZ, cache)
+    k = W.shape[2]
+    A_pad = ref.zero_pad(A_prev, pad)
+    dA_pad = np.zeros_like(A_pad)
+    for y in range(dZ.shape[2]):
+        for x in range(dZ.shape[3]):
+            rows, cols = slice(y * stride, y * stride + k), slice(x * stride, x * stride + k)
+            dA_pad[:, :, rows, cols] = np.tensordot(dZ[:, :, y, x], W, 1)  # the slip: =
+    H, Wd = A_prev.shape[2:]
+    return dA_pad[:, :, pad : pad + H, pad : pad + Wd], dW, db
+
+
+def crops_with_minus_pad(dZ, cache):
+    dA, dW, db = ref.conv_backward(dZ, cache)
+    pad = cache[4]
+    dA_pad = ref.zero_pad(dA, pad)
+    return dA_pad[:, :, pad:-pad, pad:-pad], dW, db
+
+
+IM2COL_BACKWARD_MISTAKES = {
+    "columns without the transpose": (
+        im2col_backward(windows_moved=False),
+        ["dW:", "without moving their axes"],
+    ),
+    "dZ reshaped, not transposed": (
+        im2col_backward(dZ_moved=False),
+        ["dZ was reshaped", "dZ.transpose(1, 0, 2, 3).reshape(F, -1)"],
+    ),
+    "dcols reshaped, not transposed": (
+        im2col_backward(dcols_moved=False),
+        ["kernel offset's gradient", ".transpose(1, 0, 2, 3)"],
+    ),
+    "= instead of += (kernel offsets)": (im2col_backward(add=False), ["overlap", "+="]),
+    "= instead of += (windows)": (positions_assigned, ["overlap", "+="]),
+    "1/m twice": (im2col_backward(m_twice=True), ["divided by m twice"]),
+    "kernel indices swapped": (im2col_backward(swap=True), ["dA_prev:", "indices are swapped"]),
+    "pad:-pad with pad = 0": (crops_with_minus_pad, ["pad = 0", "0:0", "pad : pad + H"]),
+}
+
+
+def test_conv_backward_im2col_passes():
+    passes("conv_backward", im2col_backward())
+
+
+@pytest.mark.parametrize("mistake", IM2COL_BACKWARD_MISTAKES)
+def test_conv_backward_im2col_mistakes_are_named(mistake):
+    candidate, words = IM2COL_BACKWARD_MISTAKES[mistake]
+    fails_with("conv_backward", candidate, *words)
+
+
+def test_conv_backward_dW_alone_swapped_or_divided_twice():
+    fails_with(
+        "conv_backward",
+        variant(lambda dZ, c, dA, dW, db: (dA, dW.transpose(0, 1, 3, 2), db)),
+        "dW:",
+        "indices are swapped",
+    )
+    fails_with(
+        "conv_backward",
+        variant(lambda dZ, c, dA, dW, db: (dA, dW, db / dZ.shape[0])),
+        "db is divided by m twice",
+    )
+
+
+def pad_by_minus_pad(X, pad):
+    m, C, H, W = X.shape
+    out = np.zeros((m, C, H + 2 * pad, W + 2 * pad), dtype=X.dtype)
+    out[:, :, pad:-pad, pad:-pad] = X
+    return out
+
+
+def test_zero_pad_with_minus_pad():
+    """NumPy's real broadcast error at pad = 0 gets the sentence on the empty slice."""
+    fails_with("zero_pad", pad_by_minus_pad, "pad = 0", "0:0", "pad : pad + H", "ValueError")
+
+
+def pool_back_unravel(swap=False, assign_window=False):
+    def max_pool_backward(dA, cache):
+        A_prev, size, stride = cache
+        m, C, H_out, W_out = dA.shape
+        dA_prev = np.zeros(A_prev.shape, dtype=dA.dtype)
+        images, channels = np.meshgrid(np.arange(m), np.arange(C), indexing="ij")
+        for y in range(H_out):
+            for x in range(W_out):
+                rows = slice(y * stride, y * stride + size)
+                cols = slice(x * stride, x * stride + size)
+                window = A_prev[:, :, rows, cols]
+                p, q = np.unravel_index(window.reshape(m, C, -1).argmax(axis=2), (size, size))
+                if swap:
+                    p, q = q, p
+                if assign_window:
+                    block = np.zeros(window.shape, dtype=dA.dtype)
+                    block[images, channels, p, q] = dA[:, :, y, x]
+                    dA_prev[:, :, rows, cols] = block
+                else:
+                    dA_prev[images, channels, y * stride + p, x * stride + q] += dA[:, :, y, x]
+        return dA_prev
+
+    return max_pool_backward
+
+
+def test_max_pool_backward_unravel_passes():
+    passes("max_pool_backward", pool_back_unravel())
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (pool_back_unravel(swap=True), ["mirror image", "row first"]),
+        (pool_back_unravel(assign_window=True), ["overwrite", "puts zeros", "+="]),
+    ],
+    ids=["row and column swapped", "whole window with ="],
+)
+def test_max_pool_backward_more_mistakes(candidate, words):
+    fails_with("max_pool_backward", candidate, *words)
+
+
+def convnet_as_learner(mask_blocks=(1, 2), dZ3_over_m=False, unflatten="T", cost_of_Z3=False):
+    """The lesson's convnet_cost_and_grads, as a learner writes it, with one slip."""
+
+    late = mask_blocks == "late"
+
+    def convnet_cost_and_grads(X, Y, parameters):
+        A, blocks = X, []
+        for l in (1, 2):
+            Z, conv_cache = ref.conv_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], 1, 1)
+            A, pool_cache = ref.max_pool_forward(ref.relu(Z), 2, 2)
+            blocks.append((conv_cache, Z, pool_cache))
+        shape, m = A.shape, A.shape[0]
+        flat = A.reshape(-1, m) if unflatten == "both reshaped" else A.reshape(m, -1).T
+        Z3, linear_cache = ref.linear_forward(flat, parameters["W3"], parameters["b3"])
+        AL = ref.softmax(Z3)
+        cost = ref.compute_cost_categorical(Z3 if cost_of_Z3 else AL, Y)
+        dZ3 = (AL - Y) / m if dZ3_over_m else AL - Y
+        grads = {}
+        dA, grads["dW3"], grads["db3"] = ref.linear_backward(dZ3, linear_cache)
+        dA = dA.T.reshape(shape) if unflatten == "T" else dA.reshape(shape)
+        for l in (2, 1):
+            conv_cache, Z, pool_cache = blocks[l - 1]
+            dZ = ref.max_pool_backward(dA, pool_cache)
+            if l in (1,) if late else l in mask_blocks:
+                dZ = ref.relu_backward(dZ, Z)
+            dA, grads[f"dW{l}"], grads[f"db{l}"] = ref.conv_backward(dZ, conv_cache)
+            if l == 2 and late:
+                dA = ref.relu_backward(dA, conv_cache[0])  # the mask after conv_backward
+        return cost, grads
+
+    return convnet_cost_and_grads
+
+
+def test_convnet_as_learner_passes():
+    passes("convnet_cost_and_grads", convnet_as_learner())
+
+
+CONVNET_MISTAKES = {
+    "no ReLU mask in backward": (convnet_as_learner(mask_blocks=()), ["skips the ReLUs' masks"]),
+    "no mask in block 1": (convnet_as_learner(mask_blocks=(2,)), ["block 1's backward"]),
+    "no mask in block 2": (convnet_as_learner(mask_blocks=(1,)), ["block 2's backward"]),
+    "mask after conv_backward": (
+        convnet_as_learner(mask_blocks="late"),
+        ["block 2's backward", "too late"],
+    ),
+    "1/m twice": (convnet_as_learner(dZ3_over_m=True), ["1/m is applied twice"]),
+    "unflatten by reshape": (
+        convnet_as_learner(unflatten="reshaped"),
+        ["without moving its axes", "dA.T.reshape(shape)"],
+    ),
+    "flatten by reshape": (
+        convnet_as_learner(unflatten="both reshaped"),
+        ["A.reshape(-1, m)", "A.reshape(m, -1).T"],
+    ),
+    "cost before softmax": (convnet_as_learner(cost_of_Z3=True), ["before the last activation"]),
+}
+
+
+@pytest.mark.parametrize("mistake", CONVNET_MISTAKES)
+def test_convnet_mistakes_are_named(mistake):
+    candidate, words = CONVNET_MISTAKES[mistake]
+    fails_with("convnet_cost_and_grads", candidate, *words)

@@ -509,3 +509,70 @@ def test_regularized_backward_without_m():
         return grads
 
     fails_with("L_model_backward_with_regularization", no_m, "not divided by m")
+
+
+# --- issue 27: the regularization's arithmetic -------------------------------------------------
+
+
+def l2_cost_with(term):
+    """compute_cost_with_regularization whose L2 term is ``term(lambd, m, weights)``."""
+
+    def compute_cost_with_regularization(AL, Y, parameters, lambd):
+        weights = [W for k, W in parameters.items() if k[0] == "W"]
+        return ref.compute_cost(AL, Y) + term(lambd, Y.shape[1], weights)
+
+    return compute_cost_with_regularization
+
+
+def l2_backward_with(term):
+    """L_model_backward_with_regularization whose dW{l} gains ``term(lambd, m, W)``."""
+
+    def L_model_backward_with_regularization(AL, Y, caches, lambd):
+        grads = ref.L_model_backward(AL, Y, caches)
+        for l, ((_, W, _), _) in enumerate(caches, start=1):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + term(lambd, Y.shape[1], W)
+        return grads
+
+    return L_model_backward_with_regularization
+
+
+@pytest.mark.parametrize(
+    ("term", "words"),
+    [
+        (
+            lambda lambd, m, Ws: lambd // (2 * m) * sum(np.sum(np.square(W)) for W in Ws),
+            ["integer division", "lambd // (2 * m)", "dividing with /"],
+        ),
+        (
+            lambda lambd, m, Ws: 1 // m * lambd / 2 * sum(np.sum(np.square(W)) for W in Ws),
+            ["integer division", "1 // m"],
+        ),
+        (
+            lambda lambd, m, Ws: lambd * sum(np.sum(np.square(W)) for W in Ws) // (2 * m),
+            ["rounded down", "floor division"],
+        ),
+        (
+            lambda lambd, m, Ws: lambd / (2 * m) * sum(np.sum(W) ** 2 for W in Ws),
+            ["square of the sum", "np.sum(np.square(W))"],
+        ),
+        (
+            lambda lambd, m, Ws: lambd / (2 * m) * sum(np.sum(W) for W in Ws) ** 2,
+            ["square of the sum of all weights"],
+        ),
+    ],
+    ids=["lambd // (2m)", "1 // m", "product // (2m)", "square of each sum", "square of the total"],
+)
+def test_regularized_cost_arithmetic_is_named(term, words):
+    fails_with("compute_cost_with_regularization", l2_cost_with(term), *words)
+
+
+@pytest.mark.parametrize(
+    ("term", "words"),
+    [
+        (lambda lambd, m, W: lambd // m * W, ["integer division", "lambd // m", "dividing with /"]),
+        (lambda lambd, m, W: (lambd * W) // m, ["rounded down", "floor division"]),
+    ],
+    ids=["lambd // m", "product // m"],
+)
+def test_regularized_backward_arithmetic_is_named(term, words):
+    fails_with("L_model_backward_with_regularization", l2_backward_with(term), *words)

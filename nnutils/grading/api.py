@@ -114,7 +114,8 @@ class CheckInterrupted(KeyboardInterrupt):
 def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
     """Check ``candidate`` (or keyword ``values``) for ``exercise_id``; returns a CheckResult.
 
-    ``seed`` fixes the random cases (fresh ones each call by default).
+    ``seed`` fixes the random cases. By default they are fresh each call, except after a
+    failure: the cases that failed run first again, until they pass (see ``_cases_again``).
     """
     if exercise_id not in EXERCISES:
         close = difflib.get_close_matches(str(exercise_id), EXERCISES, n=1)
@@ -124,12 +125,40 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
         return CheckResult(exercise_id, False, [f"nothing to check: pass your {exercise_id}."])
     subject = values if candidate is None else candidate
     with isolated(subject, exercise_id, EXERCISES) as (earlier, numpy_names):
-        result = _verdict(exercise_id, subject, np.random.default_rng(seed))
+        result = _cases_again(exercise_id, subject, seed)
     result.notes += [
         f"{', '.join(numpy_names)} had been reassigned in this kernel; the check used "
         "NumPy's own (restart the kernel to get them back everywhere)."
     ] * bool(numpy_names)
     result.notes += _earlier_notes(earlier, seed)
+    return result
+
+
+# The seed of each exercise's last failing check in this kernel (when no seed was given).
+_FAILED_SEEDS = {}
+SAME_INPUTS = (
+    "the same inputs as at your last failing attempt, so that the two can be compared; "
+    "fresh cases run as well once these pass."
+)
+
+
+def _cases_again(exercise_id, subject, seed):
+    """The verdict on the cases of the exercise's last failure first (the same inputs shown
+    again until they pass), then on fresh ones; or on the cases of ``seed`` alone."""
+    if seed is not None:
+        return _verdict(exercise_id, subject, np.random.default_rng(seed))
+    again = _FAILED_SEEDS.get(exercise_id)
+    if again is not None:
+        result = _verdict(exercise_id, subject, np.random.default_rng(again))
+        if not result.passed:
+            result.notes.append(SAME_INPUTS)
+            return result
+    fresh = np.random.SeedSequence().entropy
+    result = _verdict(exercise_id, subject, np.random.default_rng(fresh))
+    if result.passed or result.not_written:
+        _FAILED_SEEDS.pop(exercise_id, None)
+    else:
+        _FAILED_SEEDS[exercise_id] = fresh
     return result
 
 

@@ -60,6 +60,10 @@ def standardize_mistakes(X_train, X):
     interleaved_mean, interleaved_std = _channel_stats(
         X_train, [np.arange(c, n_x, 3) for c in range(3)]
     )
+    tiled_mean, tiled_std = (np.tile(stat[::P], (P, 1)) for stat in (mean, std))
+    blocks_mean, blocks_std = (
+        np.repeat(stat[:3], P, axis=0) for stat in (interleaved_mean, interleaved_std)
+    )
     pixel_mean = X_train.mean(axis=1, keepdims=True)
     pixel_std = X_train.std(axis=1, keepdims=True)
     return [
@@ -77,6 +81,18 @@ def standardize_mistakes(X_train, X):
             "the channels are the three blocks of P rows (all red values, then all green, then all "
             "blue), not every third row: X_train.reshape(3, P, m) groups them.",
             (X - interleaved_mean) / interleaved_std,
+        ),
+        (
+            "the three channels' statistics are right but were laid out interleaved, red, green, "
+            "blue, red, ... (np.tile): the rows hold three blocks of P (all red values first), "
+            "so each statistic repeats P times in a row, np.repeat(mean, P).",
+            (X - tiled_mean) / tiled_std,
+        ),
+        (
+            "the statistics were taken over every third row (interleaved channels, as "
+            "X_train.reshape(P, 3, m) groups them), then laid out in blocks: the channels are "
+            "the three blocks of P rows, X_train.reshape(3, P, m) groups them.",
+            (X - blocks_mean) / blocks_std,
         ),
         (
             "you used one mean and standard deviation per pixel (over axis=1); this exercise asks "
@@ -187,7 +203,20 @@ def zca_mistakes(X, epsilon):
     raw_lam, raw_U = np.linalg.eigh(X.astype(np.float64) @ X.T.astype(np.float64) / m)
     Xc = X.astype(np.float64) - X.mean(axis=1, keepdims=True)
     reduced_U, S, _ = np.linalg.svd(Xc / np.sqrt(m), full_matrices=False)
+    per_image = X.astype(np.float64) - X.mean(axis=0, keepdims=True)
+    image_lam, image_U = np.linalg.eigh(per_image @ per_image.T / m)
+    image_lam = np.maximum(image_lam, 0)
     return [
+        (
+            "the covariance is not divided by m: C = Xc Xc^T / m, the mean of the products over "
+            "the m images (without it every eigenvalue is m times too large).",
+            _zca(lam, U, 1 / np.sqrt(m * lam + epsilon)),
+        ),
+        (
+            "each image was centered on its own mean (axis=0): center each pixel, a row of X, "
+            "on its mean over the images, Xc = X - X.mean(axis=1, keepdims=True).",
+            _zca(image_lam, image_U, 1 / np.sqrt(image_lam + epsilon)),
+        ),
         (
             "W leaves out the directions in which the images do not vary: with more pixels "
             "than images (n > m), a reduced SVD of the data (full_matrices=False) gives only "

@@ -56,6 +56,23 @@ def _z(A_prev, W, b, stride, pad):
 # --- zero_pad ------------------------------------------------------------------------------
 
 
+def empty_slice(what):
+    """The sentence on pad:-pad, which is the empty slice 0:0 when pad = 0."""
+    return (
+        f"with pad = 0, {what}: pad:-pad is then 0:-0, that is 0:0, an empty slice. "
+        "Write the end from the size, pad : pad + H and pad : pad + W (or return early when "
+        "pad is 0)."
+    )
+
+
+# NumPy's words when X goes into out[:, :, pad:-pad, pad:-pad], empty at pad = 0 (a test
+# provokes the real error).
+EMPTY_SLICE_PATTERN = (
+    r"could not broadcast input array from shape .* into shape \(\d+, ?\d+, ?0, ?0\)",
+    empty_slice("X went into out[:, :, pad:-pad, pad:-pad], which has no rows or columns"),
+)
+
+
 @exercise("zero_pad")
 def _zero_pad(candidate, rng):
     """Zeros around every image, on rows and columns only."""
@@ -64,7 +81,7 @@ def _zero_pad(candidate, rng):
     for index, (shape, pad) in enumerate(cases):
         X = rng.standard_normal(shape).astype(case_dtype(index, len(cases)))
         case = f"with X{X.shape} {X.dtype.name} and pad={pad}."
-        got = call(candidate, "zero_pad", X, pad)
+        got = call(candidate, "zero_pad", X, pad, hints=[EMPTY_SLICE_PATTERN] * (pad == 0))
         expected = ref.zero_pad(X, pad)
         every_axis = np.pad(X, pad)
         mistakes = [
@@ -86,6 +103,55 @@ def _zero_pad(candidate, rng):
 
 
 # --- conv_forward_naive and conv_forward -----------------------------------------------------
+
+
+def _windows_of(A_prev, k, stride, pad):
+    """The (m, C, H_out, W_out, k, k) view of every window of the padded images."""
+    windows = np.lib.stride_tricks.sliding_window_view(ref.zero_pad(A_prev, pad), (k, k), (2, 3))
+    return windows[:, :, ::stride, ::stride]
+
+
+def im2col_z(A_prev, W, b, stride, pad, by_rows=False, windows_moved=True, z_moved=True):
+    """Z by im2col, one column per window (or ``by_rows``, one row per window).
+
+    ``windows_moved=False``: the windows reshaped into columns (rows) without moving their
+    axes first; ``z_moved=False``: the product reshaped straight to (m, F, H_out, W_out).
+    """
+    F, C, k, _ = W.shape
+    windows = _windows_of(A_prev, k, stride, pad)
+    m, _, H_out, W_out = windows.shape[:4]
+    if by_rows:
+        if windows_moved:
+            windows = windows.transpose(0, 2, 3, 1, 4, 5)
+        product = windows.reshape(-1, C * k * k) @ W.reshape(F, -1).T
+        Z = product.reshape(m, H_out, W_out, F).transpose(0, 3, 1, 2)
+    else:
+        if windows_moved:
+            windows = windows.transpose(1, 4, 5, 0, 2, 3)
+        product = W.reshape(F, -1) @ windows.reshape(C * k * k, -1)
+        Z = product.reshape(F, m, H_out, W_out).transpose(1, 0, 2, 3)
+    if not z_moved:
+        Z = product.reshape(m, F, H_out, W_out)
+    return Z + b
+
+
+IM2COL_WINDOWS = (
+    "the windows were reshaped into im2col columns without moving their axes first: "
+    "sliding_window_view gives (m, C, H_out, W_out, k, k), and reshape only regroups the "
+    "entries in that order. Move the axes, then reshape: windows.transpose(1, 4, 5, 0, 2, 3)"
+    ".reshape(C * k * k, -1) (one column per window, its rows in W.reshape(F, -1)'s order "
+    "c, p, q), or .transpose(0, 2, 3, 1, 4, 5).reshape(-1, C * k * k) for one row per window."
+)
+IM2COL_Z = (
+    "Z was reshaped straight to (m, F, H_out, W_out), which mixes examples and filters: the "
+    "product W.reshape(F, -1) @ cols has axes (F, m, H_out, W_out) (with one row per window, "
+    "(m, H_out, W_out, F)). Reshape to those axes, then move them with .transpose(1, 0, 2, 3) "
+    "(or .transpose(0, 3, 1, 2))."
+)
+KERNEL_SWAPPED = (
+    "the kernel's two indices are swapped: window row p and column q multiply W[f, c, p, q], "
+    "row with row; W[f, c, q, p] (or a .T of W[f, c]) transposes every kernel."
+)
 
 
 def conv_mistakes(A_prev, W, b, stride, pad):
@@ -128,6 +194,15 @@ def conv_mistakes(A_prev, W, b, stride, pad):
             "multiplies W[f, c], and the sum runs over channels, rows and columns together.",
             _z(A_prev, W[:, ::-1], b, stride, pad) if W.shape[1] > 1 else None,
         ),
+        (KERNEL_SWAPPED, _z(A_prev, W.transpose(0, 1, 3, 2), b, stride, pad)),
+        *[
+            (sentence, im2col_z(A_prev, W, b, stride, pad, by_rows, **slip))
+            for sentence, slip in (
+                (IM2COL_WINDOWS, {"windows_moved": False}),
+                (IM2COL_Z, {"z_moved": False}),
+            )
+            for by_rows in (False, True)
+        ],
     ]
 
 
@@ -228,12 +303,78 @@ def _conv_forward(candidate, rng):
 # --- conv_backward -----------------------------------------------------------------------------
 
 
+def im2col_backward(dZ, cache, windows_moved=True, dZ_moved=True, dcols_moved=True, add=True):
+    """(dA_prev, dW) by im2col, as lesson 09's solution computes them, or with one slip.
+
+    ``windows_moved=False``: the columns reshaped without moving the windows' axes;
+    ``dZ_moved=False``: dZ.reshape(F, -1) without moving F first; ``dcols_moved=False``: each
+    kernel offset's gradient reshaped to (m, C, H_out, W_out) without moving its axes;
+    ``add=False``: ``=`` instead of ``+=`` where the windows overlap.
+    """
+    A_prev, W, _, stride, pad = cache
+    m, C, H, W_in = A_prev.shape
+    F, _, k, _ = W.shape
+    _, _, H_out, W_out = dZ.shape
+    windows = _windows_of(A_prev, k, stride, pad)
+    if windows_moved:
+        windows = windows.transpose(1, 4, 5, 0, 2, 3)
+    cols = windows.reshape(C * k * k, -1)
+    dZ_rows = (dZ.transpose(1, 0, 2, 3) if dZ_moved else dZ).reshape(F, -1)
+    dW = (dZ_rows @ cols.T).reshape(W.shape) / m
+    dcols = (W.reshape(F, -1).T @ dZ_rows).reshape(C, k, k, m, H_out, W_out)
+    dA_pad = np.zeros((m, C, H + 2 * pad, W_in + 2 * pad), dtype=dcols.dtype)
+    for p, q in itertools.product(range(k), range(k)):
+        rows = slice(p, p + stride * H_out, stride)
+        columns = slice(q, q + stride * W_out, stride)
+        share = dcols[:, p, q]
+        share = share.transpose(1, 0, 2, 3) if dcols_moved else share.reshape(m, C, H_out, W_out)
+        if add:
+            dA_pad[:, :, rows, columns] += share
+        else:
+            dA_pad[:, :, rows, columns] = share
+    return dA_pad[:, :, pad : pad + H, pad : pad + W_in], dW
+
+
+def windows_assigned(dZ, cache):
+    """dA_prev of a loop over the windows that writes each window's gradient with ``=``."""
+    A_prev, W, _, stride, pad = cache
+    m, C, H, W_in = A_prev.shape
+    k = W.shape[2]
+    dA_pad = np.zeros((m, C, H + 2 * pad, W_in + 2 * pad), dtype=dZ.dtype)
+    for y, x in itertools.product(range(dZ.shape[2]), range(dZ.shape[3])):
+        rows, columns = slice(y * stride, y * stride + k), slice(x * stride, x * stride + k)
+        dA_pad[:, :, rows, columns] = np.tensordot(dZ[:, :, y, x], W, 1)
+    return dA_pad[:, :, pad : pad + H, pad : pad + W_in]
+
+
+OVERWRITTEN = (
+    "dA_prev: where windows overlap (stride < k), a pixel's gradient should be the sum over "
+    "every window that contains it, but each window overwrote the last one's: add with "
+    "dA_pad[...] += ..., not =."
+)
+DZ_NOT_MOVED = (
+    "dZ was reshaped to (F, m H_out W_out) without moving its axes: dZ.reshape(F, -1) mixes "
+    "examples and filters. Put the filters first, dZ.transpose(1, 0, 2, 3).reshape(F, -1), so "
+    "that its columns follow the windows' order (m, H_out, W_out)."
+)
+DCOLS_NOT_MOVED = (
+    "dA_prev: each kernel offset's gradient, of axes (C, m, H_out, W_out), was reshaped to "
+    "(m, C, H_out, W_out) instead of having its axes moved: use .transpose(1, 0, 2, 3)."
+)
+
+
 def conv_backward_mistakes(dZ, cache):
     """{part: [(sentence, wrong value)]} for the usual slips of the backward pass."""
     A_prev, W, b, stride, pad = cache
-    m = A_prev.shape[0]
+    m, k = A_prev.shape[0], W.shape[2]
     dA, dW, db = ref.conv_backward(dZ, cache)
     flipped = ref.conv_backward(dZ, (A_prev, W[:, :, ::-1, ::-1], b, stride, pad))[0]
+    swapped = ref.conv_backward(dZ, (A_prev, W.transpose(0, 1, 3, 2), b, stride, pad))[0]
+    overlap = stride < k
+
+    def slip(**change):
+        return im2col_backward(dZ, cache, **change)
+
     return {
         "dA_prev": [
             ("dA_prev is divided by m: only dW and db are means over the examples.", dA / m),
@@ -242,19 +383,29 @@ def conv_backward_mistakes(dZ, cache):
                 "added back at the window's place (the same W as in the forward pass).",
                 flipped if stride == 1 else None,
             ),
+            (f"dA_prev: {KERNEL_SWAPPED}", swapped),
+            (OVERWRITTEN, slip(add=False)[0] if overlap else None),
+            (OVERWRITTEN, windows_assigned(dZ, cache) if overlap else None),
+            (DZ_NOT_MOVED, slip(dZ_moved=False)[0]),
+            (DCOLS_NOT_MOVED, slip(dcols_moved=False)[0]),
         ],
         "dW": [
             (
                 "dW is not divided by m: like linear_backward, dW is the mean over the m examples.",
                 dW * m,
             ),
+            ("dW is divided by m twice: divide the sum over the examples once.", dW / m),
             (
                 "dW is flipped: dW[f] sums window * dZ[i, f, y, x] over the positions, unflipped.",
                 dW[:, :, ::-1, ::-1],
             ),
+            (f"dW: {KERNEL_SWAPPED}", dW.transpose(0, 1, 3, 2)),
+            (f"dW: {IM2COL_WINDOWS}", slip(windows_moved=False)[1]),
+            (DZ_NOT_MOVED, slip(dZ_moved=False)[1]),
         ],
         "db": [
             ("db is not divided by m: db[f] is the sum of dZ[:, f] divided by m.", db * m),
+            ("db is divided by m twice: divide the sum over the examples once.", db / m),
         ],
     }
 
@@ -323,6 +474,12 @@ def _conv_backward(candidate, rng):
                 raise Mistake(
                     f"dA_prev has shape {value.shape}, expected {right.shape}: it is still padded; "
                     "keep dA_pad[:, :, pad:-pad, pad:-pad].",
+                    case,
+                )
+            if part == "dA_prev" and getattr(value, "shape", None) == (m, C, 0, 0) and not pad:
+                raise Mistake(
+                    f"dA_prev has shape {value.shape}, expected {right.shape}: "
+                    + empty_slice("dA_pad[:, :, pad:-pad, pad:-pad] keeps nothing"),
                     case,
                 )
             sentence = db_axes_mistake(value, dZ) if part == "db" else None
@@ -437,6 +594,32 @@ def _all_maxima(dA, cache, assign=False):
     return out
 
 
+def _to_one_max(dA, cache, swap=False, assign=False):
+    """dA handed to each window's first maximum, as np.argmax finds it.
+
+    ``swap``: its row and column within the window swapped (unravel_index's (p, q) read as
+    (q, p)); ``assign``: each window writes its whole size x size block with ``=``, zeros
+    included, over the windows before it.
+    """
+    A_prev, size, stride = cache
+    m, C = dA.shape[:2]
+    out = np.zeros(A_prev.shape, dtype=dA.dtype)
+    images, channels = np.meshgrid(np.arange(m), np.arange(C), indexing="ij")
+    for y, x in itertools.product(range(dA.shape[2]), range(dA.shape[3])):
+        rows, cols = slice(y * stride, y * stride + size), slice(x * stride, x * stride + size)
+        window = A_prev[:, :, rows, cols]
+        p, q = np.unravel_index(window.reshape(m, C, -1).argmax(axis=2), (size, size))
+        if swap:
+            p, q = q, p
+        if assign:
+            block = np.zeros(window.shape, dtype=dA.dtype)
+            block[images, channels, p, q] = dA[:, :, y, x]
+            out[:, :, rows, cols] = block
+        else:
+            out[images, channels, y * stride + p, x * stride + q] += dA[:, :, y, x]
+    return out
+
+
 def _one_max_each(got, dA, cache):
     """True when ``got`` hands each (non-overlapping) window's dA to one of its maxima."""
     A_prev, size, _ = cache
@@ -499,6 +682,19 @@ def _max_pool_backward(candidate, rng):
                 "that is the maximum of two windows gets both gradients.",
                 _all_maxima(dA, cache, assign=True) if stride < size else None,
             ),
+            (
+                "overlapping windows overwrite each other's gradient: writing a whole window "
+                "(window_mask * dA with =) puts zeros over what the windows before it gave its "
+                "positions. Add each window's share instead (+=).",
+                _to_one_max(dA, cache, assign=True) if stride < size else None,
+            ),
+            (
+                "each window's gradient went to the mirror image of its maximum: the row and "
+                "column within the window are swapped. np.unravel_index(index, (size, size)) "
+                "returns (row, column) in that order, row first: y * stride + row, "
+                "x * stride + column.",
+                _to_one_max(dA, cache, swap=True) if not ties else None,  # a tie: a valid pick
+            ),
         ]
         pairs = [(s, wrong) for s, wrong in mistakes if wrong is not None]
         if ties and isinstance(got, np.ndarray) and got.shape == expected.shape:
@@ -543,6 +739,86 @@ def _without_relu(X, Y, parameters):
         ref.relu, ref.relu_backward = saved
 
 
+def convnet_slip(
+    X, Y, parameters, masks=(1, 2), dZ3_scale=1, moved=True, flat_moved=True, cost_of_Z3=False
+):
+    """Cost and grads of lesson 09's network as its solution computes them, or with a slip.
+
+    ``masks``: the blocks whose backward pass applies the ReLU's mask; ``dZ3_scale``: a
+    factor on dZ3 = AL - Y; ``moved=False``: the linear layer's dA reshaped back to the
+    maps' shape without moving its axes (dA.reshape(shape), not dA.T.reshape(shape));
+    ``flat_moved=False``: the maps flattened by A.reshape(-1, m), and back by dA.reshape(shape);
+    ``cost_of_Z3``: the cost of Z3, before the softmax.
+    """
+    A, blocks = X, []
+    for l in (1, 2):
+        Z, conv_cache = ref.conv_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], 1, 1)
+        A, pool_cache = ref.max_pool_forward(ref.relu(Z), 2, 2)
+        blocks.append((conv_cache, Z, pool_cache))
+    shape = A.shape
+    flat = ref.flatten(A) if flat_moved else A.reshape(-1, A.shape[0])
+    Z3, linear_cache = ref.linear_forward(flat, parameters["W3"], parameters["b3"])
+    AL = ref.softmax(Z3)
+    cost = ref.compute_cost_categorical(Z3 if cost_of_Z3 else AL, Y)
+    grads = {}
+    dA, grads["dW3"], grads["db3"] = ref.linear_backward((AL - Y) * dZ3_scale, linear_cache)
+    dA = ref.unflatten(dA, shape) if moved and flat_moved else dA.reshape(shape)
+    for l in (2, 1):
+        conv_cache, Z, pool_cache = blocks[l - 1]
+        dZ = ref.max_pool_backward(dA, pool_cache)
+        if l in masks:
+            dZ = ref.relu_backward(dZ, Z)
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = ref.conv_backward(dZ, conv_cache)
+    return cost, grads
+
+
+def convnet_mistakes(X, Y, parameters):
+    """(sentence, (wrong cost, wrong grads)) pairs of the usual slips of the whole network."""
+    mask = "dZ = relu_backward(max_pool_backward(dA, pool_cache), Z), between the two"
+    return [
+        ("the ReLUs are missing: each block is CONV -> RELU -> MAXPOOL.", _without_relu),
+        (
+            "the backward pass skips the ReLUs' masks (the forward pass has them): in each "
+            f"block, {mask}.",
+            {"masks": ()},
+        ),
+        (f"block 1's backward pass misses its ReLU's mask: {mask}.", {"masks": (2,)}),
+        (
+            "block 2's backward pass misses its ReLU's mask (skipped, or applied to the "
+            f"gradient its conv_backward returns, where it comes too late): {mask}.",
+            {"masks": (1,)},
+        ),
+        (
+            "the gradients are m times too small: 1/m is applied twice. dZ3 = AL - Y, without "
+            "/ m: linear_backward and conv_backward already take the mean over the examples.",
+            {"dZ3_scale": 1 / X.shape[0]},
+        ),
+        (
+            "the gradient of the flattened maps was reshaped back without moving its axes: "
+            "dA from linear_backward is (F h w, m), one column per example, so go back with "
+            "unflatten(dA, shape), that is dA.T.reshape(shape), not dA.reshape(shape).",
+            {"moved": False},
+        ),
+        (
+            "the maps were flattened with A.reshape(-1, m), which mixes the examples: one "
+            "column per example is flatten(A) = A.reshape(m, -1).T (and its gradient goes back "
+            "with unflatten(dA, shape) = dA.T.reshape(shape)).",
+            {"flat_moved": False},
+        ),
+        (
+            "the cost was computed from Z3, before the last activation: the cross-entropy "
+            "takes the softmax's probabilities, compute_cost_categorical(softmax(Z3), Y).",
+            {"cost_of_Z3": True},
+        ),
+    ]
+
+
+def _convnet_wrong(X, Y, parameters, slip):
+    if callable(slip):
+        return slip(X, Y, parameters)
+    return convnet_slip(X, Y, parameters, **slip)
+
+
 @exercise("convnet_cost_and_grads")
 def _convnet_cost_and_grads(candidate, rng):
     """Cost and dW1..db3 of CONV-RELU-POOL x 2, FLATTEN, LINEAR, SOFTMAX."""
@@ -561,21 +837,24 @@ def _convnet_cost_and_grads(candidate, rng):
         got = call(candidate, "convnet_cost_and_grads", X, Y, parameters)
         cost, grads = expect_tuple(got, 2, "the result", "cost, grads", case)
         right_cost, right = ref.convnet_cost_and_grads(X, Y, parameters)
-        wrong_cost, wrong_grads = _without_relu(X, Y, parameters)
-        relu_sentence = "the ReLUs are missing: each block is CONV -> RELU -> MAXPOOL."
-        expect_float(
-            cost,
-            right_cost,
-            "the cost",
-            [
-                (relu_sentence, wrong_cost),
-                ("the cost should be the mean over the m examples, not the sum.", right_cost * m),
-            ],
-            case,
+        wrong = [
+            (sentence, _convnet_wrong(X, Y, parameters, slip))
+            for sentence, slip in convnet_mistakes(X, Y, parameters)
+        ]
+        cost_mistakes = [(sentence, wrong_cost) for sentence, (wrong_cost, _) in wrong]
+        cost_mistakes.append(
+            ("the cost should be the mean over the m examples, not the sum.", right_cost * m)
         )
+        expect_float(cost, right_cost, "the cost", cost_mistakes, case)
         if isinstance(grads, dict):
             grads = {key: value for key, value in grads.items() if not key.startswith("dA")}
         expect_keys(grads, list(right), "grads", case)
+        # Judged on all the gradients at once: slips that agree on some of them (a mask
+        # missing in block 2, or in both) are told apart by the others.
+        grads_mistakes = [(sentence, wrong_grads) for sentence, (_, wrong_grads) in wrong]
+        sentence = named_mistake(grads, right, grads_mistakes)
+        if sentence:
+            raise Mistake(sentence, case)
         for key, value in right.items():
-            expect_array(grads[key], value, key, [(relu_sentence, wrong_grads[key])], case)
+            expect_array(grads[key], value, key, (), case)
     return len(cases)

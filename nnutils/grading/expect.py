@@ -251,15 +251,23 @@ def reject_none(got, what, case=""):
 
 
 def named_mistake(got, expected, mistakes, match=close, differs=None):
-    """The sentence of the first ``(sentence, wrong)`` that ``got`` matches, else None.
+    """The sentence of the ``(sentence, wrong)`` that ``got`` matches, else None.
 
     A wrong value that the right answer also matches (``differs`` is False) names nothing.
+    When several sentences match (two slips giving the same numbers in this case), the
+    message names each of them rather than guess.
     """
     differs = differs or (lambda right, wrong: not match(right, wrong))
+    found = []
     for sentence, wrong in mistakes:
-        if differs(expected, wrong) and match(got, wrong):
-            return sentence
-    return None
+        if sentence not in found and differs(expected, wrong) and match(got, wrong):
+            found.append(sentence)
+    if len(found) > 1:
+        return (
+            f"{len(found)} slips give these very numbers here, so it is one of them: "
+            + " ".join(f"({number}) {sentence}" for number, sentence in enumerate(found, start=1))
+        )
+    return found[0] if found else None
 
 
 def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype_hint=""):

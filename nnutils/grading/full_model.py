@@ -375,10 +375,36 @@ def _compute_cost_with_regularization(candidate, rng):
         squares = _sum_of(parameters, "W")
         L = len(parameters) // 2
         last = float(np.sum(np.square(parameters[f"W{L}"])))
+        layer_sums = [float(np.sum(P)) for key, P in parameters.items() if key[0] == "W"]
         mistakes = [
             (
                 "the cross-entropy is missing: add the L2 term to compute_cost(AL, Y).",
                 lambd / (2 * m) * squares,
+            ),
+            (
+                "the L2 term is missing, or it is 0 because of integer division: "
+                f"lambd // (2 * m) and 1 // m (floor division, //) are 0 here, with lambd = "
+                f"{lambd} and m = {m}. Add lambd / (2 * m) * sum ||W||^2, dividing with /."
+                if lambd // (2 * m) == 0
+                else "the L2 term is missing: add lambd / (2 * m) * sum ||W||^2.",
+                cross_entropy,
+            ),
+            (
+                "the L2 term was rounded down to a whole number: // is floor division. Use /, "
+                "lambd / (2 * m) * sum ||W||^2.",
+                cross_entropy + (lambd * squares) // (2 * m),
+            ),
+            (
+                "that is the square of the sum, (sum of W's entries)^2: the L2 term sums the "
+                "squares, np.sum(np.square(W)), so that positive and negative weights cannot "
+                "cancel.",
+                cross_entropy + lambd / (2 * m) * sum(total**2 for total in layer_sums),
+            ),
+            (
+                "that is the square of the sum of all weights: the L2 term sums their squares, "
+                "np.sum(np.square(W)) for each layer, so that positive and negative weights "
+                "cannot cancel.",
+                cross_entropy + lambd / (2 * m) * sum(layer_sums) ** 2,
             ),
             (
                 "the L2 term is twice too big: it is lambd / (2 m) times the sum of squares.",
@@ -441,7 +467,19 @@ def _L_model_backward_with_regularization(candidate, rng):
             W, b = parameters[f"W{l}"], parameters[f"b{l}"]
             dW = plain[f"dW{l}"]
             mistakes = [
-                (f"dW{l} lacks the L2 term: add (lambd / m) * W{l}.", dW),
+                (
+                    f"dW{l} lacks the L2 term, or it is 0 because of integer division: "
+                    f"lambd // m (floor division, //) is 0 here, with lambd = {lambd} and "
+                    f"m = {m}. Add (lambd / m) * W{l}, dividing with /."
+                    if lambd // m == 0
+                    else f"dW{l} lacks the L2 term: add (lambd / m) * W{l}.",
+                    dW,
+                ),
+                (
+                    f"dW{l}'s L2 term was rounded down: // is floor division. Use /, "
+                    f"(lambd / m) * W{l}.",
+                    dW + (lambd * W) // m,
+                ),
                 (f"dW{l}'s L2 term is not divided by m: it is (lambd / m) * W{l}.", dW + lambd * W),
                 (
                     f"dW{l}'s L2 term is half what it should be: the derivative of "

@@ -214,6 +214,32 @@ def _expect_fan_in(W, n, n_prev, name, case):
         )
 
 
+def _expect_not_precedence(parameters, dims):
+    """np.sqrt(2) / n_prev, meant as np.sqrt(2 / n_prev), fails; other small scales pass.
+
+    Told apart in the last case's first two layers (1000 and 250 weights or more, inputs
+    n0 >= 2.5 n1): their scales times their inputs, c = std * n_prev, agree within 25% only
+    for a scale that follows 1 / n_prev (a constant as 0.01, or Xavier and He's
+    1 / sqrt(n_prev), differ by sqrt(n0 / n1) >= 1.58), and c is sqrt(2) within 10% in W1
+    (measured within 2%), not 2 (2 / n_prev, the square root left out) nor 1.
+    """
+    if len(dims) < 3 or parameters["W1"].size < 1000 or parameters["W2"].size < 250:
+        return
+    n0, n1 = dims[0], dims[1]
+    c1, c2 = float(parameters["W1"].std()) * n0, float(parameters["W2"].std()) * n1
+    if n0 < 2.5 * n1 or not (0.8 < c2 / c1 < 1.25) or abs(c1 / np.sqrt(2) - 1) > 0.1:
+        return
+    raise Mistake(
+        f"the weights have standard deviation {c1 / n0:.2g} in W1 ({n0} inputs) and "
+        f"{c2 / n1:.2g} in W2 ({n1} inputs): np.sqrt(2) / layer_dims[l - 1], an operator-"
+        "precedence slip whose square root covers the 2 alone, so the weights are "
+        f"sqrt({n0}) = {np.sqrt(n0):.2g} times smaller than He's in W1. What was meant: "
+        f"* np.sqrt(2 / layer_dims[l - 1]) = {np.sqrt(2 / n0):.2g} there, the division "
+        "inside the square root.",
+        f"with layer_dims={list(dims)}.",
+    )
+
+
 def _he_scale_notes(W, n_prev):
     """A note on a first layer W with n_prev inputs whose scale is not He's sqrt(2 / n_prev)."""
     std, he = float(W.std()), np.sqrt(2 / n_prev)
@@ -223,11 +249,6 @@ def _he_scale_notes(W, n_prev):
         (0.01, "the 0.01 of the two-layer network"),
         (np.sqrt(1 / n_prev), "Xavier/Glorot's sqrt(1 / n_{l-1}), suited to tanh"),
         (2 / n_prev, "2 / n_{l-1}, without the square root"),
-        (
-            np.sqrt(2) / n_prev,
-            "np.sqrt(2) / layer_dims[l - 1], whose square root covers the 2 alone: "
-            f"sqrt({n_prev}) = {np.sqrt(n_prev):.2g} times smaller than He's",
-        ),
     ]
     which = " or ".join(text for scale, text in named if _is_near(std, scale))
     return [
@@ -246,8 +267,8 @@ def _initialize_parameters_deep(candidate, rng):
     dims_list.append([int(n) for n in rng.integers(1, 8, size=rng.integers(3, 6))])
     # The first layer of the last case has 2.5 to 6 times more inputs than units, so that
     # sqrt(2 / n), the layer's own size, is told from He's sqrt(2 / n_prev), and unscaled
-    # weights are too large.
-    dims_list.append([int(rng.integers(100, 150)), int(rng.integers(25, 40)), 7, 1])
+    # weights are too large; its W2 (250 weights or more) shows how the scale follows n_prev.
+    dims_list.append([int(rng.integers(100, 150)), int(rng.integers(25, 40)), 10, 1])
     hint = "* np.sqrt(2 / layer_dims[l - 1]) (He initialization)"
     weights = []
     for dims in dims_list:
@@ -265,6 +286,7 @@ def _initialize_parameters_deep(candidate, rng):
             _expect_bias(parameters[f"b{l}"], n, f"b{l}", case)
             weights.append(W)
         _expect_fresh_draws(parameters, L, case)
+        _expect_not_precedence(parameters, dims)
         _expect_uses_rng(candidate, "initialize_parameters_deep", (list(dims),), case)
     _expect_centered(weights, hint)
     return len(dims_list), _he_scale_notes(parameters["W1"], dims[0])

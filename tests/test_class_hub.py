@@ -425,7 +425,9 @@ def _in_browser(browser, hub, passwords, steps, pages, course, exchange, config_
     view.wait_for()
     view.click()  # the file browser goes to the feedback folder
     page.locator(".jp-DirListing-item", has_text=f"{LESSON}.html").dblclick()
-    text = page.frame_locator(".jp-HTMLViewer iframe").locator("body").inner_text()
+    body = page.frame_locator(".jp-HTMLViewer iframe").locator("body")
+    body.filter(has_text=LESSON).wait_for()  # the viewer fills its frame after it opens
+    text = body.inner_text()
     assert message in text, f"the feedback does not show {message!r}"
     assert "5.0 / 6.0" in text, f"the feedback shows no 5 / 6: {text[:300]!r}"
 
@@ -453,11 +455,19 @@ def attacks(course, exchange, config_dir):
         "write into the graded submission": f"touch {course}/autograded/{STUDENT_1}/{LESSON}/x",
         "write into the shared data": f"touch {exchange.parent / 'data'}/x",
     }
+    hidden = sorted((box / "inbound").glob(f"{STUDENT_1}+{LESSON}+*"))
+    assert hidden, "student 1's submission is not in the exchange"
     got = {}
     for what, command in denied.items():
         done = as_user(STUDENT_2, command)
-        got[what] = "denied" if done.returncode != 0 else "ALLOWED"
+        # Refused by the file system; the glob finds nothing, since inbound cannot be listed.
+        refused = "Permission denied" in done.stderr or (
+            what.startswith("find") and "No such file" in done.stderr
+        )
+        got[what] = "denied" if done.returncode != 0 and refused else "ALLOWED"
         print(f"  student 2: {what:<38} {got[what]}: {done.stderr.strip()[:90]}")
     assert all(v == "denied" for v in got.values()), f"student 2 could: {got}"
+    known = as_user(STUDENT_2, f"cat {hidden[0]}/{LESSON}.ipynb >/dev/null")
+    print(f"  student 2, given the random name: {'reads' if known.returncode == 0 else 'denied'}")
     submissions = [p.name for p in (box / "inbound").iterdir()]
     assert all(len(s.split("+")[-1]) >= 12 for s in submissions), submissions

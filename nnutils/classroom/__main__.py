@@ -3,6 +3,7 @@
 import argparse
 from pathlib import Path
 
+from nnutils.classroom import setup as class_setup
 from nnutils.classroom.course import write_course
 
 
@@ -11,9 +12,34 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     source = commands.add_parser("source", help="write the nbgrader course source into DEST")
     source.add_argument("dest", metavar="DEST", type=Path)
+    hub = commands.add_parser(
+        "setup",
+        help="as root: write jupyterhub_config.py and nbgrader's config, set the class's permissions",
+        description=class_setup.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    hub.add_argument("--instructor", required=True, metavar="USER", help="the instructor's account")
+    hub.add_argument("--students", required=True, metavar="GROUP", help="the students' Unix group")
+    hub.add_argument(
+        "--course-dir", type=Path, help="the instructor's course folder (default: ~USER/nn-course)"
+    )
+    hub.add_argument("--exchange", type=Path, default=class_setup.EXCHANGE)
+    hub.add_argument("--data", type=Path, default=class_setup.DATA, help="CIFAR-10, shared")
+    hub.add_argument("--config-dir", type=Path, default=class_setup.CONFIG_DIR)
+    hub.add_argument("--course-id", default=class_setup.COURSE_ID)
     args = parser.parse_args(argv)
     if args.command == "source":
         write_course(args.dest)
+    elif args.command == "setup":
+        class_setup.setup(
+            args.instructor,
+            args.students,
+            course_dir=args.course_dir,
+            exchange=args.exchange,
+            data=args.data,
+            config_dir=args.config_dir,
+            course_id=args.course_id,
+        )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ os.environ["NNUTILS_PROGRESS"] = os.path.join(_PROGRESS, "progress.json")
 # The longest files first: on several workers (pytest-xdist hands out whole files, in the
 # order collected), a long file started last would run alone at the end.
 LONGEST_FIRST = (
+    "tests/test_class_hub.py",
     "tests/test_nbgrader.py",
     "tests/test_browser.py",
     "solutions/08_cifar10.ipynb",

@@ -96,6 +96,25 @@ def plot_learning_curves(curves, ax=None, xlabel="iteration", ylabel="cost", tit
     return ax
 
 
+def plot_train_test_accuracy(histories, steps, ax=None, title=None):
+    """Train (dashed) against test (solid) accuracy while training, one colour per run.
+
+    ``histories`` maps a run's label to {"train": [...], "test": [...]}, accuracies measured
+    at the iterations ``steps``; the gap between a run's two lines is its overfitting.
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    for label, history in histories.items():
+        (line,) = ax.plot(steps, history["test"], "-", lw=2, label=f"{label}: test")
+        ax.plot(steps, history["train"], "--", color=line.get_color(), label=f"{label}: train")
+    ax.set(xlabel="iteration", ylabel="accuracy")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def plot_gradient_check(report, ax=None, title=None, great=1e-7, suspicious=1e-3):
     """Bar chart, on a log scale, of a per-parameter gradient check ``{"W1": difference, ...}``.
 

@@ -423,6 +423,80 @@ def L_model_backward_with_regularization(AL, Y, caches, lambd):
     return grads
 
 
+def dropout_forward(A, keep_prob, rng):
+    """Inverted dropout of activations A (n, m); returns (A_dropped, mask), both (n, m).
+
+    Each entry is kept with probability ``keep_prob`` (mask 1) and scaled by 1 / keep_prob,
+    so that the expected activation is unchanged; ``rng`` is a ``np.random.Generator``.
+    """
+    mask = rng.random(A.shape) < keep_prob
+    return A * mask / np.asarray(keep_prob, dtype=A.dtype), mask
+
+
+def dropout_backward(dA, mask, keep_prob):
+    """Gradient through inverted dropout: dA (n, m) where the mask kept, scaled by 1 / keep_prob."""
+    return dA * mask / np.asarray(keep_prob, dtype=dA.dtype)
+
+
+def L_model_forward_with_dropout(X, parameters, keep_prob, rng, training=True):
+    """``L_model_forward`` with inverted dropout on the hidden activations A1 ... A(L-1).
+
+    Returns (AL, caches, masks): ``masks`` holds one mask per hidden layer in training mode
+    and is empty in test mode (``training=False``), where nothing is dropped or scaled.
+    ``rng``: a seed or a ``np.random.Generator``, from which every mask is drawn.
+    Layer l+1's linear cache holds the dropped A{l}, the input that layer really saw.
+    """
+    rng = np.random.default_rng(rng)  # a Generator passes through unchanged
+    L = len(parameters) // 2
+    A, caches, masks = X, [], []
+    for l in range(1, L + 1):
+        activation = "relu" if l < L else "sigmoid"
+        A, cache = linear_activation_forward(
+            A, parameters[f"W{l}"], parameters[f"b{l}"], activation
+        )
+        caches.append(cache)
+        if training and l < L:
+            A, mask = dropout_forward(A, keep_prob, rng)
+            masks.append(mask)
+    return A, caches, masks
+
+
+def L_model_backward_with_dropout(AL, Y, caches, masks, keep_prob):
+    """Gradients of the cost for ``L_model_forward_with_dropout``'s training pass.
+
+    The gradient reaching each dropped activation goes back through its own mask
+    (``dropout_backward``). Returns the dict ``dW{l}``, ``db{l}`` and ``dA{l}`` for l < L.
+    """
+    L = len(caches)
+    grads = {}
+    dZ = AL - np.asarray(Y, dtype=AL.dtype)
+    dA_prev, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, caches[L - 1][0], L > 1)
+    for l in range(L - 1, 0, -1):
+        dA = dropout_backward(dA_prev, masks[l - 1], keep_prob)
+        grads[f"dA{l}"] = dA
+        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
+            dA, caches[l - 1], "relu", l > 1
+        )
+    return grads
+
+
+def gradient_descent_with_dropout(
+    X, Y, parameters, learning_rate, num_iterations, keep_prob, rng=None, progress=True
+):
+    """Batch gradient descent with inverted dropout (fresh masks at every iteration, from ``rng``).
+
+    Returns (parameters, costs); ``costs[i]`` is the cost of iteration i's dropped network.
+    """
+    rng = np.random.default_rng(rng)
+    costs = []
+    for _ in progress_range(num_iterations, progress):
+        AL, caches, masks = L_model_forward_with_dropout(X, parameters, keep_prob, rng)
+        costs.append(compute_cost(AL, Y))
+        grads = L_model_backward_with_dropout(AL, Y, caches, masks, keep_prob)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
+
+
 def progress_range(num_iterations, progress=True):
     """range(num_iterations); with ``progress``, a tqdm.auto bar shown once a run passes a second.
 

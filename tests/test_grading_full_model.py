@@ -6,7 +6,7 @@ import pytest
 
 from nnutils import reference as ref
 from nnutils.checks import run_check
-from nnutils.data import load_planar
+from nnutils.data import load_planar, train_test_split
 from tests.checking import fails_with, passes
 
 # --- the reference ----------------------------------------------------------------------
@@ -511,7 +511,7 @@ def test_regularized_backward_without_m():
     fails_with("L_model_backward_with_regularization", no_m, "not divided by m")
 
 
-# --- issue 27: the regularization's arithmetic -------------------------------------------------
+# --- the regularization's arithmetic -------------------------------------------------
 
 
 def l2_cost_with(term):
@@ -576,3 +576,320 @@ def test_regularized_cost_arithmetic_is_named(term, words):
 )
 def test_regularized_backward_arithmetic_is_named(term, words):
     fails_with("L_model_backward_with_regularization", l2_backward_with(term), *words)
+
+
+# --- dropout ----------------------------------------------------------------------------
+
+
+def test_dropout_reference_keeps_the_expected_activation_and_float32():
+    rng = np.random.default_rng(0)
+    A = rng.uniform(1, 2, size=(200, 500)).astype(np.float32)
+    A_dropped, mask = ref.dropout_forward(A, 0.8, rng)
+    assert A_dropped.dtype == np.float32 and mask.shape == A.shape
+    assert abs(mask.mean() - 0.8) < 0.01
+    assert abs(A_dropped.mean() / A.mean() - 1) < 0.01
+    np.testing.assert_array_equal(A_dropped == 0, ~mask)
+    dA = ref.dropout_backward(A, mask, 0.8)
+    np.testing.assert_allclose(dA, A_dropped)
+
+
+def test_dropout_backward_matches_numerical_gradient():
+    X, Y, parameters = small_network(dims=(3, 5, 4, 1), m=6)
+    keep_prob, epsilon = 0.7, 1e-6
+    _, _, masks = ref.L_model_forward_with_dropout(X, parameters, keep_prob, 3)
+
+    def cost(params):
+        A = X
+        for l in (1, 2):
+            A, _ = ref.linear_activation_forward(A, params[f"W{l}"], params[f"b{l}"], "relu")
+            A = A * masks[l - 1] / keep_prob
+        AL, _ = ref.linear_activation_forward(A, params["W3"], params["b3"], "sigmoid")
+        return ref.compute_cost(AL, Y)
+
+    AL, caches, again = ref.L_model_forward_with_dropout(X, parameters, keep_prob, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(masks, again, strict=True))
+    grads = ref.L_model_backward_with_dropout(AL, Y, caches, masks, keep_prob)
+    for key, P in parameters.items():
+        numerical = np.zeros_like(P)
+        for index in np.ndindex(P.shape):
+            plus, minus = P.copy(), P.copy()
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            numerical[index] = (
+                cost({**parameters, key: plus}) - cost({**parameters, key: minus})
+            ) / (2 * epsilon)
+        np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
+
+
+def test_dropout_test_mode_is_the_plain_forward_pass():
+    X, _, parameters = small_network()
+    AL, caches, masks = ref.L_model_forward_with_dropout(X, parameters, 0.8, 0, training=False)
+    assert masks == [] and len(caches) == 3
+    np.testing.assert_array_equal(AL, ref.L_model_forward(X, parameters)[0])
+
+
+def test_dropout_training_reduces_overfitting_on_the_lesson_setup():
+    X, Y = load_planar(m=200)
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_fraction=0.5)
+    start = ref.initialize_parameters_deep([2, 40, 40, 1], 0)
+    plain, _ = ref.gradient_descent(X_train, Y_train, start, 0.3, 600, progress=False)
+    dropped, costs = ref.gradient_descent_with_dropout(
+        X_train, Y_train, start, 0.3, 600, keep_prob=0.7, rng=0, progress=False
+    )
+    assert len(costs) == 600 and costs[-1] < costs[0]
+    gap = [
+        ref.accuracy(X_train, Y_train, p) - ref.accuracy(X_test, Y_test, p)
+        for p in (plain, dropped)
+    ]
+    assert gap[1] < gap[0]
+
+
+# dropout_forward
+
+
+def dropout_with(mask_of, scale_of=lambda keep_prob: 1 / keep_prob):
+    """A dropout_forward whose mask is mask_of(A, keep_prob, rng) and scale scale_of(keep_prob)."""
+
+    def dropout_forward(A, keep_prob, rng):
+        mask = mask_of(A, keep_prob, rng)
+        return A * mask * np.asarray(scale_of(keep_prob), dtype=A.dtype), mask
+
+    return dropout_forward
+
+
+def right_mask(A, keep_prob, rng):
+    return rng.random(A.shape) < keep_prob
+
+
+def binomial_forward(A, keep_prob, rng):
+    mask = rng.binomial(1, keep_prob, size=A.shape)
+    return np.where(mask == 1, A / A.dtype.type(keep_prob), 0).astype(A.dtype), mask
+
+
+def uniform_forward(A, keep_prob, rng):
+    D = (rng.uniform(0, 1, A.shape) < keep_prob).astype(A.dtype)
+    A = np.multiply(A, D)
+    A = A / keep_prob
+    return A.astype(D.dtype), D
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.dropout_forward, dropout_with(right_mask), binomial_forward, uniform_forward]
+)
+def test_dropout_forward_accepts_correct_answers(candidate):
+    passes("dropout_forward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (dropout_with(right_mask, lambda p: 1), ["not divided by keep_prob", "expected value"]),
+        (dropout_with(right_mask, lambda p: p), ["multiplied by keep_prob", "divide"]),
+        (dropout_with(right_mask, lambda p: 1 / (1 - p)), ["1 - keep_prob", "divide by keep_prob"]),
+        (
+            dropout_with(lambda A, p, rng: rng.random(A.shape) > p),
+            ["probability 1 - keep_prob", "rng.random(A.shape) < keep_prob"],
+        ),
+        (
+            dropout_with(lambda A, p, rng: rng.random(A.shape) < p / 2),
+            ["expected about", "rng.random(A.shape) < keep_prob"],
+        ),
+        (
+            dropout_with(lambda A, p, rng: np.random.default_rng().random(A.shape) < p),
+            ["same seed gave different masks", "`rng` argument"],
+        ),
+        (
+            dropout_with(lambda A, p, rng: np.random.default_rng(0).random(A.shape) < p),
+            ["different seeds gave the same mask", "fixed seed"],
+        ),
+        (
+            dropout_with(lambda A, p, rng: rng.random((A.shape[0], 1)) < p),
+            ["draw one number per entry"],
+        ),
+        (
+            dropout_with(lambda A, p, rng: (rng.random(A.shape) < p) / p),
+            ["only 0s and 1s", "not the mask"],
+        ),
+        (lambda A, p, rng: (A / p, right_mask(A, p, rng)), ["mask is not applied"]),
+        (
+            lambda A, p, rng: (lambda m: (A * ~m / p, m))(right_mask(A, p, rng)),
+            ["keeps the entries the mask drops"],
+        ),
+        (lambda A, p, rng: A * right_mask(A, p, rng) / p, ["tuple of 2", "A_dropped, mask"]),
+        (lambda A, p, rng: (A * 0, None), ["None", "return the mask"]),
+        (
+            lambda A, p, rng: (lambda m: ((A * m / p).astype(np.float64), m))(
+                right_mask(A, p, rng)
+            ),
+            ["float32"],
+        ),
+    ],
+)
+def test_dropout_forward_names_mistakes(candidate, words):
+    fails_with("dropout_forward", candidate, *words)
+
+
+def test_dropout_forward_in_place_is_named():
+    def in_place(A, keep_prob, rng):
+        mask = rng.random(A.shape) < keep_prob
+        A *= mask
+        A /= keep_prob
+        return A, mask
+
+    fails_with("dropout_forward", in_place, "changed its argument `A`")
+
+
+# dropout_backward
+
+
+def backward_with(scale_of=lambda p: 1 / p, flip=False):
+    def dropout_backward(dA, mask, keep_prob):
+        kept = ~np.asarray(mask, dtype=bool) if flip else mask
+        return dA * kept * np.asarray(scale_of(keep_prob), dtype=dA.dtype)
+
+    return dropout_backward
+
+
+def backward_where(dA, mask, keep_prob):
+    return np.where(mask.astype(bool), dA / np.float32(keep_prob), 0).astype(dA.dtype)
+
+
+def backward_redrawn(dA, mask, keep_prob):
+    fresh = np.random.default_rng().random(dA.shape) < keep_prob
+    return dA * fresh / np.asarray(keep_prob, dtype=dA.dtype)
+
+
+def backward_seeded(dA, mask, keep_prob):
+    fresh = np.random.default_rng(1).random(dA.shape) < keep_prob
+    return dA * fresh / np.asarray(keep_prob, dtype=dA.dtype)
+
+
+@pytest.mark.parametrize("candidate", [ref.dropout_backward, backward_with(), backward_where])
+def test_dropout_backward_accepts_correct_answers(candidate):
+    passes("dropout_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (backward_with(lambda p: 1), ["not divided by keep_prob"]),
+        (backward_with(lambda p: p), ["multiplied by keep_prob"]),
+        (backward_with(flip=True), ["dropped entries instead of the kept"]),
+        (lambda dA, mask, p: dA / p, ["mask is not applied", "gradient is 0"]),
+        (lambda dA, mask, p: dA, ["unchanged"]),
+        (backward_redrawn, ["different results", "not draw a new one"]),
+        (backward_seeded, ["different mask than the one given", "not draw a new one"]),
+        (lambda dA, mask, p: None, ["None"]),
+    ],
+)
+def test_dropout_backward_names_mistakes(candidate, words):
+    fails_with("dropout_backward", candidate, *words)
+
+
+# L_model_forward_with_dropout
+
+
+def plain_caches(X, parameters, keep_prob, rng, training=True):
+    AL, _, masks = ref.L_model_forward_with_dropout(X, parameters, keep_prob, rng, training)
+    return AL, ref.L_model_forward(X, parameters)[1], masks
+
+
+def forward_dropout(keep_layers="hidden", scale="inverted", test_scale=None, test_drops=False):
+    """An L_model_forward_with_dropout with one slip, named by its arguments."""
+
+    def forward(X, parameters, keep_prob, rng, training=True):
+        L = len(parameters) // 2
+        A, caches, masks = X, [], []
+        dropping = training or test_drops
+        if keep_layers == "input" and dropping:
+            mask = rng.random(A.shape) < keep_prob
+            A = A * mask / keep_prob
+            masks.append(mask)
+        for l in range(1, L + 1):
+            activation = "relu" if l < L else "sigmoid"
+            A, cache = ref.linear_activation_forward(
+                A, parameters[f"W{l}"], parameters[f"b{l}"], activation
+            )
+            hidden = l < L or keep_layers == "output"
+            if dropping and hidden:
+                mask = rng.random(A.shape) < keep_prob
+                factor = {"inverted": 1 / keep_prob, "none": 1, "times": keep_prob}[scale]
+                A = A * mask * A.dtype.type(factor)
+                masks.append(mask)
+            elif not training and test_scale and l < L:
+                A = A * A.dtype.type(test_scale(keep_prob))
+            caches.append(cache)
+        return A, caches, masks
+
+    return forward
+
+
+def forward_own_dropout(X, parameters, keep_prob, rng, training=True):
+    """Written with the learner's dropout_forward and a loop over l, masks as a tuple."""
+    L = len(parameters) // 2
+    A, caches, masks = X, [], ()
+    for l in range(1, L):
+        A, cache = ref.linear_activation_forward(
+            A, parameters[f"W{l}"], parameters[f"b{l}"], "relu"
+        )
+        caches.append(cache)
+        if training:
+            A, D = ref.dropout_forward(A, keep_prob, rng)
+            masks += (D.astype(A.dtype),)
+    AL, cache = ref.linear_activation_forward(
+        A, parameters[f"W{L}"], parameters[f"b{L}"], "sigmoid"
+    )
+    return AL, [*caches, cache], masks
+
+
+@pytest.mark.parametrize(
+    "candidate", [ref.L_model_forward_with_dropout, forward_dropout(), forward_own_dropout]
+)
+def test_forward_with_dropout_accepts_correct_answers(candidate):
+    passes("L_model_forward_with_dropout", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (forward_dropout(scale="none"), ["not divided by keep_prob", "expected value"]),
+        (forward_dropout(scale="times"), ["multiplied by keep_prob"]),
+        (forward_dropout(keep_layers="output"), ["mask for the output layer", "hidden"]),
+        (forward_dropout(keep_layers="input"), ["input X is dropped"]),
+        (forward_dropout(test_scale=lambda p: p), ["test mode", "non-inverted", "plain forward"]),
+        (forward_dropout(test_scale=lambda p: 1 / p), ["test mode", "divided by keep_prob"]),
+        (forward_dropout(test_drops=True), ["test mode gives the training output"]),
+        (plain_caches, ["cache does not hold the dropped A1"]),
+        (
+            lambda X, parameters, p, rng, training=True: (*ref.L_model_forward(X, parameters), []),
+            ["masks has 0 entries", "one mask per hidden layer"],
+        ),
+        (
+            lambda X, parameters, p, rng, training=True: ref.L_model_forward(X, parameters),
+            ["tuple of 3", "AL, caches, masks"],
+        ),
+    ],
+)
+def test_forward_with_dropout_names_mistakes(candidate, words):
+    fails_with("L_model_forward_with_dropout", candidate, *words)
+
+
+def test_forward_with_dropout_from_np_random_is_named():
+    def global_random(X, parameters, keep_prob, rng, training=True):
+        return ref.L_model_forward_with_dropout(
+            X, parameters, keep_prob, np.random.default_rng(), training
+        )
+
+    fails_with("L_model_forward_with_dropout", global_random, "same seed gave different masks")
+
+
+def test_forward_with_dropped_output_and_no_mask_is_named():
+    def hidden_output_drop(X, parameters, keep_prob, rng, training=True):
+        AL, caches, masks = ref.L_model_forward_with_dropout(
+            X, parameters, keep_prob, rng, training
+        )
+        if training:
+            AL = AL * (rng.random(AL.shape) < keep_prob) / keep_prob
+        return AL, caches, masks
+
+    fails_with("L_model_forward_with_dropout", hidden_output_drop, "output layer was dropped")

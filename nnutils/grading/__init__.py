@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (importing a lesson's module registers its checke
     forward,
     full_model,
     initialization,
+    questions,
     update,
 )
 from .api import (

@@ -1,11 +1,23 @@
-"""Checks of lesson 07: the full model, predictions and L2 regularization."""
+"""Checks of lesson 07: the full model, predictions, L2 regularization and dropout."""
+
+from functools import partial
 
 import numpy as np
 
 from .. import reference as ref
 from .api import exercise
 from .cases import parameter_keys, random_parameters, sigmoid_twice_backward
-from .expect import Mistake, call, close, expect_array, expect_float, expect_keys, expect_tuple
+from .expect import (
+    Mistake,
+    call,
+    close,
+    expect_array,
+    expect_float,
+    expect_keys,
+    expect_tuple,
+    named_mistake,
+    same,
+)
 
 DEFAULT_RATE = 0.0075  # the models' default learning_rate
 SIGN_HINT = {"two_layer_model": "; check the sign of dA2 = -(Y / A2 - (1 - Y) / (1 - A2))"}
@@ -504,3 +516,407 @@ def _L_model_backward_with_regularization(candidate, rng):
             ]
             expect_array(got[f"db{l}"], expected[f"db{l}"], f"db{l}", mistakes, case)
     return len(cases)
+
+
+# --- dropout ----------------------------------------------------------------------------
+
+KEEP_PROBS = (0.8, 0.7, 0.9, 0.75)  # never 0.5, where keeping and dropping look alike
+KEPT = "mask = rng.random(A.shape) < keep_prob keeps an entry with probability keep_prob"
+SAME_MEAN = (
+    "inverted dropout divides the kept entries by keep_prob, so that each activation keeps "
+    "its expected value and nothing needs rescaling at test time"
+)
+
+
+REDRAWN = (
+    "backward must use the mask the forward pass drew (the `mask` argument), not draw a new "
+    "one. A unit dropped in the forward pass had no effect on the cost, so its gradient is 0."
+)
+
+
+def activations_cases(rng):
+    """(A, keep_prob) from small to large: the large ones tell keep_prob from 1 - keep_prob.
+
+    A has no zero entries, so that the kept entries of an answer show its mask; the last is float32.
+    """
+    shapes = [(1, 3), (3, 4), (int(rng.integers(30, 50)), int(rng.integers(80, 120))), (40, 60)]
+    cases = []
+    for (n, m), keep_prob, dtype in zip(
+        shapes, KEEP_PROBS, [np.float64] * 3 + [np.float32], strict=True
+    ):
+        A = rng.uniform(0.1, 2.0, size=(n, m)) * rng.choice((-1, 1), size=(n, m))
+        cases.append((A.astype(dtype), keep_prob))
+    return cases
+
+
+def _expect_mask(mask, shape, what, case):
+    """``mask`` must be an array of 0s and 1s (booleans welcome) of ``shape``; returns it as bool."""
+    if mask is None:
+        raise Mistake(f"{what} is None: return the mask you drew with the dropped array.", case)
+    if not isinstance(mask, np.ndarray) or mask.dtype.kind not in "biuf":
+        raise Mistake(f"{what} should be a NumPy array of 0s and 1s, got {type(mask).__name__}.")
+    if mask.shape != shape:
+        if (
+            mask.ndim == 2
+            and mask.size < np.prod(shape)
+            and mask.shape in ((shape[0], 1), (1, shape[1]))
+        ):
+            raise Mistake(
+                f"{what} has shape {mask.shape}, expected {shape}: draw one number per entry "
+                "of A (rng.random(A.shape)), so that each example drops its own units.",
+                case,
+            )
+        raise Mistake(f"{what} has shape {mask.shape}, expected {shape}, the shape of A.", case)
+    values = np.unique(mask)
+    if not np.isin(values, (0, 1)).all():
+        scaled = np.unique(values[values != 0]).size == 1
+        raise Mistake(
+            f"{what} should hold only 0s and 1s (or False and True), got values such as "
+            f"{values[values != 0][0]:.4g}"
+            + (
+                ": keep the 1 / keep_prob scaling for the activations, not the mask."
+                if scaled
+                else "."
+            ),
+            case,
+        )
+    return mask.astype(bool)
+
+
+def _expect_keep_rate(masks, keep_prob, what, case):
+    """The kept fraction of ``masks`` (many entries) must be keep_prob, within 6 standard deviations."""
+    kept = np.concatenate([np.ravel(mask) for mask in masks])
+    spread = 6 * np.sqrt(keep_prob * (1 - keep_prob) / kept.size)
+    rate = kept.mean()
+    if abs(rate - keep_prob) <= spread:
+        return
+    if abs(rate - (1 - keep_prob)) <= spread:
+        raise Mistake(
+            f"{what} keeps {rate:.0%} of the entries with keep_prob={keep_prob}: it keeps with "
+            f"probability 1 - keep_prob, the rate of dropping; {KEPT}.",
+            case,
+        )
+    raise Mistake(
+        f"{what} keeps {rate:.0%} of the entries, expected about {keep_prob:.0%} "
+        f"(keep_prob={keep_prob}); {KEPT}.",
+        case,
+    )
+
+
+def _expect_rng_used(draw, what, case):
+    """``draw(seed)`` -> list of masks must repeat with the same seed and change with another."""
+    first, again, other = draw(7), draw(7), draw(8)
+    if not all(np.array_equal(a, b) for a, b in zip(first, again, strict=True)):
+        raise Mistake(
+            f"two calls with generators of the same seed gave different {what}s: draw the "
+            "random numbers from the `rng` argument (rng.random(...)), not from np.random.",
+            case,
+        )
+    if all(np.array_equal(a, b) for a, b in zip(first, other, strict=True)):
+        raise Mistake(
+            f"generators of different seeds gave the same {what}: draw from the `rng` you are "
+            "given, not from a generator made inside the function with a fixed seed.",
+            case,
+        )
+
+
+def _run_dropout_forward(candidate, A, keep_prob, case, seed):
+    """The candidate's (A_dropped, mask) with a generator of ``seed``."""
+    generator = np.random.default_rng(seed)
+    out = call(candidate, "dropout_forward", A, keep_prob, generator, may_change=(2,))
+    return expect_tuple(out, 2, "what dropout_forward returns", "A_dropped, mask", case)
+
+
+def _run_forward_with_dropout(candidate, X, parameters, keep_prob, case, seed, training):
+    """The candidate's (AL, caches, masks) with a generator of ``seed``, in either mode."""
+    name = "L_model_forward_with_dropout"
+    generator = np.random.default_rng(seed)
+    out = call(candidate, name, X, parameters, keep_prob, generator, training, may_change=(3,))
+    mode = "training" if training else "test"
+    what = f"what {name} returns in {mode} mode"
+    return expect_tuple(out, 3, what, "AL, caches, masks", f"{case}, {mode}.")
+
+
+def _masks_drawn(run, position, seed):
+    """The masks (item ``position`` of what ``run(seed)`` returns) as a list of arrays."""
+    masks = run(seed)[position]
+    return [np.asarray(mask) for mask in (masks if position == 2 else [masks])]
+
+
+@exercise("dropout_forward")
+def _dropout_forward(candidate, rng):
+    """A mask of A's shape drawn from rng with keep rate keep_prob; kept entries scaled by 1/keep_prob."""
+    cases = activations_cases(rng)
+    for index, (A, keep_prob) in enumerate(cases):
+        case = f"with A{A.shape} {A.dtype}, keep_prob={keep_prob}."
+
+        run = partial(_run_dropout_forward, candidate, A, keep_prob, case)
+        A_dropped, mask = run(int(rng.integers(1e6)))
+        mask = _expect_mask(mask, A.shape, "the mask", case)
+        scale = np.asarray(keep_prob, dtype=A.dtype)
+        mistakes = [
+            (
+                f"the kept entries are not divided by keep_prob: {SAME_MEAN}.",
+                A * mask,
+            ),
+            (
+                f"the kept entries are multiplied by keep_prob; divide them by it: {SAME_MEAN}.",
+                A * mask * scale,
+            ),
+            (
+                "the kept entries are divided by 1 - keep_prob, the rate of dropping; "
+                "divide by keep_prob.",
+                A * mask / (1 - keep_prob),
+            ),
+            ("A_dropped is A / keep_prob: the mask is not applied; multiply by it.", A / scale),
+            (
+                "A_dropped keeps the entries the mask drops: multiply by the mask itself, "
+                "where it is 1.",
+                A * ~mask / scale,
+            ),
+        ]
+        expect_array(A_dropped, A * mask / scale, "A_dropped", mistakes, case)
+        if index >= 2:
+            _expect_keep_rate([mask], keep_prob, "the mask", case)
+            _expect_rng_used(partial(_masks_drawn, run, 1), "mask", case)
+    return len(cases)
+
+
+@exercise("dropout_backward")
+def _dropout_backward(candidate, rng):
+    """dA through the forward pass's own mask, scaled by 1/keep_prob."""
+    cases = activations_cases(rng)
+    for index, (dA, keep_prob) in enumerate(cases):
+        mask = rng.random(dA.shape) < keep_prob
+        mask[0, 0], mask[-1, -1] = True, False  # both kinds of entry, even in the smallest case
+        given = mask.astype(np.float64) if index == 1 else mask  # 0/1 floats work as well
+        case = f"with dA{dA.shape} {dA.dtype}, a mask of {mask.mean():.0%} ones, keep_prob={keep_prob}."
+        if index == 0:
+            _expect_deterministic(candidate, *cases[-2], rng)
+        got = call(candidate, "dropout_backward", dA, given, keep_prob)
+        scale = np.asarray(keep_prob, dtype=dA.dtype)
+        expected = dA * mask / scale
+        mistakes = [
+            (
+                f"the gradient is not divided by keep_prob, as the forward pass divided A: {SAME_MEAN}.",
+                dA * mask,
+            ),
+            (
+                "the gradient is multiplied by keep_prob: divide it, as the forward pass did.",
+                dA * mask * scale,
+            ),
+            (
+                "the mask is not applied: a dropped unit had no effect on the cost, so its gradient is 0.",
+                dA / scale,
+            ),
+            ("dA came back unchanged: apply the mask, then divide by keep_prob.", dA),
+            (
+                "the gradient flows through the dropped entries instead of the kept ones.",
+                dA * ~mask / scale,
+            ),
+        ]
+        sentence = named_mistake(got, expected, mistakes)
+        if sentence:
+            raise Mistake(sentence, case)
+        _expect_same_mask(got, dA, mask, keep_prob, case)
+        expect_array(got, expected, "dA through dropout", mistakes, case)
+    return len(cases)
+
+
+def _expect_deterministic(candidate, dA, keep_prob, rng):
+    """Two calls on a large case with the same mask must agree: a backward draws nothing."""
+    mask = rng.random(dA.shape) < keep_prob
+    case = f"with dA{dA.shape} {dA.dtype}, keep_prob={keep_prob}."
+    got = call(candidate, "dropout_backward", dA, mask, keep_prob)
+    again = call(candidate, "dropout_backward", dA, mask, keep_prob)
+    if not same(got, again):
+        raise Mistake(
+            f"two calls with the same dA and mask gave different results: {REDRAWN}", case
+        )
+
+
+def _expect_same_mask(got, dA, mask, keep_prob, case):
+    """An answer that masks dA with another mask of 0s and 1s drew a new one: say so."""
+    if not isinstance(got, np.ndarray) or got.shape != dA.shape or got.dtype.kind != "f":
+        return
+    with np.errstate(all="ignore"):
+        ratio = got * keep_prob / dA
+    for factor in (1.0, keep_prob, keep_prob**2):  # with or without the right scaling
+        own = np.isclose(ratio, 0) | np.isclose(ratio, factor, rtol=1e-3)
+        drawn = ~np.isclose(ratio, 0)
+        if own.all() and not np.array_equal(drawn, mask) and not np.array_equal(drawn, ~mask):
+            raise Mistake(
+                f"the gradient goes through a different mask than the one given: {REDRAWN}", case
+            )
+
+
+def dropout_network_cases(rng):
+    """(X, parameters, keep_prob) small to large; the last ones have many hidden units, one float32."""
+    cases = []
+    sizes = [(2, [3], 5), (3, [4, 2], 8), (4, [60, 40], 40), (3, [50], 30)]
+    for (n_x, hidden, m), keep_prob, dtype in zip(
+        sizes, KEEP_PROBS, [np.float64] * 3 + [np.float32], strict=True
+    ):
+        X, parameters = labeled_network(rng, n_x, hidden, m, dtype)
+        for l in range(1, len(hidden) + 1):  # hidden units that stay off their kink at 0
+            parameters[f"b{l}"] = parameters[f"b{l}"] + np.asarray(0.1, dtype)
+        cases.append((X, parameters, keep_prob))
+    return cases
+
+
+def forward_with_masks(X, parameters, masks, scale):
+    """The forward pass with hidden activations A{l} * masks[l-1] * scale; returns (AL, inputs).
+
+    ``inputs[l-1]`` is what layer l multiplies by W{l}.
+    """
+    L = len(parameters) // 2
+    A, inputs = X, []
+    for l in range(1, L + 1):
+        inputs.append(A)
+        A, _ = ref.linear_activation_forward(
+            A, parameters[f"W{l}"], parameters[f"b{l}"], "relu" if l < L else "sigmoid"
+        )
+        if l < L and masks is not None:
+            A = A * masks[l - 1] * np.asarray(scale, dtype=A.dtype)
+    return A, inputs
+
+
+@exercise("L_model_forward_with_dropout")
+def _L_model_forward_with_dropout(candidate, rng):
+    """Training: dropout on every hidden layer (not the input or output), masks from rng; test: the plain pass."""
+    cases = dropout_network_cases(rng)
+    for index, (X, parameters, keep_prob) in enumerate(cases):
+        L = len(parameters) // 2
+        dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+        case = f"with X{X.shape} {X.dtype}, layers {dims}, keep_prob={keep_prob}"
+        run = partial(_run_forward_with_dropout, candidate, X, parameters, keep_prob, case)
+
+        seed = int(rng.integers(1e6))
+        train_case = f"{case}, training=True."
+        AL, caches, masks = run(seed, True)
+        masks = _expect_hidden_masks(masks, X, parameters, train_case)
+        expected, inputs = forward_with_masks(X, parameters, masks, 1 / keep_prob)
+        unscaled, _ = forward_with_masks(X, parameters, masks, 1)
+        times, _ = forward_with_masks(X, parameters, masks, keep_prob)
+        mistakes = [
+            (
+                f"the hidden activations are not divided by keep_prob after the mask: {SAME_MEAN}.",
+                unscaled,
+            ),
+            ("the hidden activations are multiplied by keep_prob: divide them by it.", times),
+            (
+                "AL is divided by keep_prob: the output layer was dropped (this time every "
+                "output was kept). Drop and rescale the hidden activations A1 ... A(L-1) only; "
+                "AL is the network's probability.",
+                expected / np.asarray(keep_prob, dtype=expected.dtype),
+            ),
+        ]
+        _expect_output_kept(AL, expected, train_case)
+        expect_array(AL, expected, "AL in training mode", mistakes, train_case)
+        _expect_dropped_inputs(caches, inputs, L, train_case)
+        if index == 2:
+            _expect_keep_rate(masks, keep_prob, "the masks", train_case)
+            _expect_rng_used(
+                partial(_masks_drawn, partial(run, training=True), 2), "masks", train_case
+            )
+        test_case = f"{case}, training=False."
+        AL_test = run(seed, False)[0]
+        plain, _ = ref.L_model_forward(X, parameters)
+        kept = [np.ones_like(A, dtype=bool) for A in inputs[1:]]
+        divided = forward_with_masks(X, parameters, kept, 1 / keep_prob)[0]
+        mistakes = [
+            (
+                "in test mode the hidden activations are multiplied by keep_prob: that is the "
+                "rule of the older, non-inverted dropout. Inverted dropout already divided by "
+                "keep_prob during training, so test mode is the plain forward pass.",
+                forward_with_masks(X, parameters, kept, keep_prob)[0],
+            ),
+        ]
+        rescaled = (
+            "in test mode the hidden activations are divided by keep_prob: nothing is dropped "
+            "at test time, so nothing is rescaled either; use the plain forward pass."
+        )
+        dropped = (
+            "test mode gives the training output: with training=False nothing is dropped "
+            "(every unit takes part in a prediction)."
+        )
+        if close(AL, divided):  # this training pass happened to keep every unit
+            mistakes.append((f"{dropped} Or: {rescaled}", divided))
+        else:
+            mistakes += [(rescaled, divided), (dropped, AL)]
+        expect_array(AL_test, plain, "AL in test mode", mistakes, test_case)
+    return len(cases)
+
+
+def _expect_hidden_masks(masks, X, parameters, case):
+    """One mask per hidden layer, each of 0s and 1s shaped like that layer's activations."""
+    L = len(parameters) // 2
+    m = X.shape[1]
+    shapes = [(parameters[f"W{l}"].shape[0], m) for l in range(1, L)]
+    if not isinstance(masks, list | tuple):
+        raise Mistake(
+            f"masks should be a list of {L - 1} arrays, got {type(masks).__name__}.", case
+        )
+    if len(masks) == L and np.shape(masks[-1]) == (1, m):
+        raise Mistake(
+            "there is a mask for the output layer: drop the hidden activations A1 ... A(L-1) "
+            "only; AL is the network's probability, and dropping it would predict 0 at random.",
+            case,
+        )
+    if len(masks) == L and np.shape(masks[0]) == X.shape:
+        raise Mistake(
+            "the input X is dropped too: in this lesson dropout applies to the hidden "
+            "activations A1 ... A(L-1) only.",
+            case,
+        )
+    if len(masks) != L - 1:
+        raise Mistake(
+            f"masks has {len(masks)} entries for a network of {L} layers: one mask per hidden "
+            f"layer, {L - 1} in all.",
+            case,
+        )
+    return [
+        _expect_mask(mask, shape, f"masks[{l}]", case)
+        for l, (mask, shape) in enumerate(zip(masks, shapes, strict=True))
+    ]
+
+
+def _expect_output_kept(AL, expected, case):
+    """AL with exact zeros or values above 1 where the answer has none: the output was dropped."""
+    if not isinstance(AL, np.ndarray) or AL.shape != expected.shape or AL.dtype.kind != "f":
+        return
+    if ((AL == 0) & (expected != 0)).any() or (AL > 1).any():
+        raise Mistake(
+            "AL has exact zeros or values above 1: the output layer was dropped. Drop the "
+            "hidden activations A1 ... A(L-1) only; AL is the network's probability.",
+            case,
+        )
+
+
+def _expect_dropped_inputs(caches, inputs, L, case):
+    """Layer l's cache must hold the input it really multiplied: the dropped A{l-1}."""
+    if not isinstance(caches, list | tuple) or len(caches) != L:
+        raise Mistake(
+            f"caches should be a list of {L} layer caches, as L_model_forward returns, got "
+            + (
+                f"{len(caches)}."
+                if isinstance(caches, list | tuple)
+                else f"{type(caches).__name__}."
+            ),
+            case,
+        )
+    for l in range(2, L + 1):
+        try:
+            A_prev = caches[l - 1][0][0]
+        except (TypeError, IndexError, KeyError):
+            raise Mistake(
+                f"caches[{l - 1}] is not a layer cache ((A_prev, W, b), Z) as "
+                "linear_activation_forward returns.",
+                case,
+            ) from None
+        if not close(A_prev, inputs[l - 1]):
+            raise Mistake(
+                f"layer {l}'s cache does not hold the dropped A{l - 1} it multiplied by W{l}: "
+                "pass the dropped activations on to the next layer, so that its cache holds them.",
+                case,
+            )

@@ -510,7 +510,7 @@ def test_reference_confusion_matrix_by_hand():
     np.testing.assert_array_equal(ref.confusion_matrix(y_true, y_pred, 4), expected)
 
 
-# --- issue 27: channel layouts and the covariance ---------------------------------------------
+# --- channel layouts and the covariance ---------------------------------------------
 
 
 def standardize_laid_out(stats_by, layout):

@@ -468,7 +468,7 @@ def test_lesson_stops_at_a_wrong_answer_with_its_diagnosis():
     assert "flipped" in shown, shown
 
 
-# --- issue 27: the im2col slips, each named ------------------------------------------------
+# --- the im2col slips, each named ------------------------------------------------
 
 
 def im2col_forward(by_rows=False, windows_moved=True, z_moved=True, kernel_swapped=False):

@@ -290,7 +290,7 @@ DEEP_MISTAKES = {
         deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * np.sqrt(2 / n)),
         ["the layer's own size, n_l = layer_dims[l]", "number of inputs", "layer_dims[l - 1]"],
     ),
-    # Once passed with a note (issue 27): a slip, not a chosen scale, so it fails.
+    # Once passed with a note: a slip, not a chosen scale, so it fails.
     "sqrt(2) / n_prev (precedence)": (
         deep(W=lambda n, n_prev, rng: rng.standard_normal((n, n_prev)) * np.sqrt(2) / n_prev),
         [

@@ -323,3 +323,25 @@ def test_run_rebuilds_the_table_from_partly_solved_notebooks(tmp_path):
     assert "not yet  column_example" in done.stdout
     assert "Total: 1 of 2 done, 0 failing, 1 not yet." in done.stdout
     assert "02 ·" not in done.stdout
+
+
+def notebook(*sources):
+    """A notebook of code cells, as text."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return render(nb)
+
+
+def test_case5_a_lesson_that_cannot_run_is_one_line_and_the_run_goes_on(tmp_path):
+    (tmp_path / "01_data_visualisation.ipynb").write_text("{not a notebook")
+    dies = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"  # as an out-of-memory kill
+    (tmp_path / "02_initialization.ipynb").write_text(notebook("x = 1", dies, "y = 2"))
+    relu = "import numpy as np\nfrom nnutils.checks import check\ndef relu(Z):\n    return np.maximum(Z, 0)"
+    (tmp_path / "03_forward.ipynb").write_text(notebook(relu, 'check("relu", relu)'))
+    (tmp_path / "04_cost.ipynb").write_text(notebook("while True:\n    pass", "z = 3"))
+    status, out = cli("--run", str(tmp_path), "--timeout", "3", timeout=300)
+    assert status == 1 and "Traceback" not in out, out
+    assert "01 · Looking at the data: 0 of 2 done\n  stopped: not a notebook (" in out
+    assert "  stopped: the kernel died in cell 2 (import os, signal) (out of memory?)" in out
+    assert "  stopped: cell 1 (while True:) ran longer than 3 s (set --timeout SECONDS)" in out
+    assert "done     relu" in out and "Total: 1 of" in out

@@ -10,6 +10,7 @@ are not modified.
 """
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def run_notebook(path, timeout=CELL_TIMEOUT):
     )
     index = 0
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(stderr=subprocess.DEVNULL):  # a kernel's own logs are noise here
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
     except DeadKernelError:

@@ -411,7 +411,7 @@ def fill_disk(monkeypatch, folder):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def open_(file, mode="r", *args, **kwargs):
-        if "w" in mode and Path(os.fsdecode(file)).resolve().is_relative_to(folder):
+        if set(mode) & set("wx") and Path(os.fsdecode(file)).resolve().is_relative_to(folder):
             return Full(file, "w")
         return real_open(file, mode, *args, **kwargs)
 
@@ -486,12 +486,25 @@ def test_another_archive_replaces_the_cached_data(tmp_path, server, archive, bat
     assert server.requests == 2 and other_server.requests == 1
 
 
-def test_extracted_folder_has_the_usual_permissions(tmp_path, server, archive):
-    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
-    umask = os.umask(0)
-    os.umask(umask)
-    extracted = tmp_path / "cifar10" / "cifar-10-batches-py"
-    assert stat.S_IMODE(extracted.stat().st_mode) == 0o777 & ~umask  # others may share it
+def test_the_cache_takes_the_permissions_of_its_folder_whatever_the_umask(
+    tmp_path, server, archive
+):
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o2775)  # a class's folder: the group may read and write, others read
+    umask = os.umask(0o077)
+    try:
+        load_cifar10(home, url=server.url, md5=archive[1], progress=False)
+    finally:
+        os.umask(umask)
+    folder = home / "cifar10"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (folder, *folder.rglob("*"))}
+    folders = {"cifar10", "cifar-10-batches-py"}
+    assert {name: mode for name, mode in modes.items() if name in folders} == dict.fromkeys(
+        folders, 0o2775
+    )
+    assert {mode for name, mode in modes.items() if name not in folders} == {0o664}
+    assert len(modes) == 2 + 2 + len(cifar10.NEEDED) + 1  # the archive, the lock, the record
 
 
 def test_batches_without_a_record_are_rebuilt_from_the_archive(tmp_path, batches):

@@ -18,14 +18,13 @@ note instead, which the check shows under its verdict.
 import html
 import json
 import os
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
 import filelock
 from platformdirs import user_data_dir
 
-from nnutils.files import atomic_write, why_not_written
+from nnutils.files import NotAFile, atomic_write, read_file, why_not_written
 from nnutils.settings import autograding
 
 OUTLINE_FILE = Path(__file__).parent.parent / "exercises.json"  # by `python -m nnutils.authoring`
@@ -135,18 +134,13 @@ def _read(path):
     a progress file (bad JSON, too deeply nested, another layout) raises ``_Unreadable``.
     """
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        content = read_file(path)
     except FileNotFoundError:
         return {}
+    except NotAFile as error:
+        raise ProgressError(f"{path} is {error.strerror}: move it away, {ELSEWHERE}") from None
     except PermissionError as error:
         raise ProgressError(f"{path} cannot be read ({error.strerror}): make it readable") from None
-    mode = os.fstat(handle).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(handle)
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ProgressError(f"{path} is {kind}: move it away, {ELSEWHERE}")
-    with open(handle, "rb") as file:
-        content = file.read()
     try:
         verdicts = json.loads(content)["exercises"]
         sound = all(

@@ -11,6 +11,8 @@ import tempfile
 
 from tests.cifar_fixture import fake_cifar, write_folder
 
+pytest_plugins = ["tests.users"]  # fixtures: throwaway Unix users, a folder they may enter
+
 os.environ["MPLBACKEND"] = "Agg"
 os.environ["COURSE_QUICK"] = "1"
 # The lessons' small matrices run faster on one BLAS thread, above all on a busy machine.

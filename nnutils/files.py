@@ -5,21 +5,28 @@ into a temporary file beside the target, ``.<name>.<random>.tmp``, flushes it to
 renames it over the target, so a reader sees the old content or the new, never a part,
 and a failed write leaves the old content as it was. A symlinked target is written
 through: the link stays and the file it points to gets the new content. A new file gets
-the usual permissions (the umask's), a replaced one keeps its own.
+the usual permissions (the umask's), a replaced one keeps its own. ``read_file(path)``
+reads a file without ever waiting on a FIFO planted in its place.
 """
 
 import contextlib
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
+class NotAFile(OSError):
+    """A folder, a FIFO or a device where a regular file was expected."""
+
+
 @contextlib.contextmanager
-def atomic_file(path):
+def atomic_file(path, mode=None):
     """An open binary file whose content replaces ``path`` when the block ends without error.
 
     Yields the file object; on an error the temporary file is deleted and ``path`` untouched.
+    ``mode``: the permissions of the result (by default the replaced file's, else the umask's).
     """
     target = Path(os.path.realpath(path))
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
@@ -28,18 +35,33 @@ def atomic_file(path):
             yield out
             out.flush()
             os.fsync(out.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        if mode is None and target.exists():
+            mode = target.stat().st_mode
+        if mode is not None:
+            os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
 
 
-def atomic_write(path, data):
+def atomic_write(path, data, mode=None):
     """Replace the content of ``path`` by ``data`` (str, written as UTF-8, or bytes) atomically."""
-    with atomic_file(path) as out:
+    with atomic_file(path, mode) as out:
         out.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def read_file(path):
+    """The bytes of the regular file ``path``; ``NotAFile`` for anything else, never waiting
+    on a FIFO (other OSErrors, FileNotFoundError included, pass through)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    kind = stat.S_IFMT(os.fstat(handle).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(handle)
+        what = "a folder" if kind == stat.S_IFDIR else "not a regular file"
+        raise NotAFile(errno.EINVAL, what, str(path))
+    with open(handle, "rb") as file:
+        return file.read()
 
 
 def file_in_the_way(path):

@@ -3,9 +3,11 @@
 import builtins
 import contextlib
 import errno
+import grp
 import io
 import multiprocessing
 import os
+import pwd
 import socket
 import stat
 import tarfile
@@ -411,7 +413,7 @@ def fill_disk(monkeypatch, folder):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def open_(file, mode="r", *args, **kwargs):
-        if "w" in mode and Path(os.fsdecode(file)).resolve().is_relative_to(folder):
+        if set(mode) & set("wx") and Path(os.fsdecode(file)).resolve().is_relative_to(folder):
             return Full(file, "w")
         return real_open(file, mode, *args, **kwargs)
 
@@ -486,12 +488,25 @@ def test_another_archive_replaces_the_cached_data(tmp_path, server, archive, bat
     assert server.requests == 2 and other_server.requests == 1
 
 
-def test_extracted_folder_has_the_usual_permissions(tmp_path, server, archive):
-    load_cifar10(tmp_path, url=server.url, md5=archive[1], progress=False)
-    umask = os.umask(0)
-    os.umask(umask)
-    extracted = tmp_path / "cifar10" / "cifar-10-batches-py"
-    assert stat.S_IMODE(extracted.stat().st_mode) == 0o777 & ~umask  # others may share it
+def test_the_cache_takes_the_permissions_of_its_folder_whatever_the_umask(
+    tmp_path, server, archive
+):
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o2775)  # a class's folder: the group may read and write, others read
+    umask = os.umask(0o077)
+    try:
+        load_cifar10(home, url=server.url, md5=archive[1], progress=False)
+    finally:
+        os.umask(umask)
+    folder = home / "cifar10"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (folder, *folder.rglob("*"))}
+    folders = {"cifar10", "cifar-10-batches-py"}
+    assert {name: mode for name, mode in modes.items() if name in folders} == dict.fromkeys(
+        folders, 0o2775
+    )
+    assert {mode for name, mode in modes.items() if name not in folders} == {0o664}
+    assert len(modes) == 2 + 2 + len(cifar10.NEEDED) + 1  # the archive, the lock, the record
 
 
 def test_batches_without_a_record_are_rebuilt_from_the_archive(tmp_path, batches):
@@ -593,3 +608,87 @@ def test_image_plots_draw_every_image(batches):
     ax = plot_confusion_matrix(np.diag(np.arange(10)), CLASS_NAMES)
     assert len(ax.texts) == 100 and ax.texts[11].get_text() == "1"
     plt.close("all")
+
+
+# --- a folder shared by a class, the autograder's download=False ----------------------------
+
+
+def load_digest(home, md5):
+    """A digest of what ``load_cifar10(home, download=False)`` returns (run as another user)."""
+    return load_at(0, home, "http://127.0.0.1:9/never", md5)
+
+
+def shared_home(shared_tmp, group):
+    """A class's data folder: owned by root and ``group``, which may write in it (g+rwxs)."""
+    home = shared_tmp / "data"
+    home.mkdir()
+    os.chown(home, 0, grp.getgrnam(group).gr_gid)
+    home.chmod(0o2775)
+    return home
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o022])
+def test_case8_every_member_of_the_group_reads_and_rebuilds_the_cache(
+    users, shared_tmp, server, archive, umask
+):
+    group = users.group()
+    first, other = users.user(group), users.user(group)
+    home = shared_home(shared_tmp, group)
+    expected = load_at(0, shared_tmp / "mine", server.url, archive[1])
+    value, _ = users.call(first, load_at, 0, home, server.url, archive[1], umask=umask)
+    assert value == expected
+    assert users.call(other, load_digest, home, archive[1]) == (expected, "")
+    batch = home / "cifar10" / "cifar-10-batches-py" / "data_batch_2"
+    batch.write_bytes(batch.read_bytes()[:500])  # damaged: the other member rebuilds it
+    value, said = users.call(other, load_digest, home, archive[1])
+    assert value == expected and "damaged or stale" in said and server.requests == 2
+
+
+def test_case8_a_cache_you_may_not_read_names_its_owner(users, shared_tmp, server, archive):
+    owner, other = users.user(), users.user()
+    home = shared_tmp / "theirs"
+    home.mkdir()
+    os.chown(home, pwd.getpwnam(owner).pw_uid, -1)
+    users.call(owner, load_at, 0, home, server.url, archive[1])
+    batch = home / "cifar10" / "cifar-10-batches-py" / "data_batch_1"
+    batch.chmod(0o600)  # as an older version left it for a umask of 077
+    value, _ = users.call(other, load_digest, home, archive[1])
+    assert value == (
+        f"CacheFolderError: You may not read {batch}, which belongs to {owner}: ask them to run "
+        f"chmod -R a+rX {home / 'cifar10'} (or set NNUTILS_DATA to a folder of your own)."
+    )
+
+
+def test_case9_a_damaged_cache_without_its_archive_says_it_is_damaged(tmp_path, batches):
+    extracted = write_folder(tmp_path / "cifar10", batches)
+    (extracted / "data_batch_4").write_bytes(b"garbage")
+    with pytest.raises(Cifar10Unavailable) as error:
+        load_cifar10(tmp_path, download=False)
+    assert str(error.value).startswith(
+        f"The CIFAR-10 cache in {extracted} is damaged (data_batch_4 is unreadable: "
+    )
+    assert "there is no archive to rebuild it from" in str(error.value)
+    assert str(tmp_path / "cifar10" / "cifar-10-python.tar.gz") in str(error.value)
+    assert frames(error.value) <= 2
+
+
+def nested_record(path):
+    path.write_text('{"archive_md5": ' + "[" * 200_000 + "]" * 200_000 + "}")
+
+
+@pytest.mark.parametrize(
+    ("name", "plant"),
+    [(cifar10.RECORD, os.mkfifo), (cifar10.RECORD, nested_record), ("data_batch_1", os.mkfifo)],
+    ids=["fifo-record", "nested-record", "fifo-batch"],
+)
+def test_case10_a_fifo_or_a_nested_record_is_damage_that_heals(tmp_path, batches, name, plant):
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    md5 = write_archive(folder / "cifar-10-python.tar.gz", batches)
+    expected = load_digest(tmp_path, md5)
+    target = folder / "cifar-10-batches-py" / name
+    target.unlink()
+    plant(target)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # a hang fails, not blocks
+        assert pool.apply_async(load_digest, (tmp_path, md5)).get(timeout=120) == expected
+    assert stat.S_ISREG(target.stat().st_mode)

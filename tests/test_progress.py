@@ -1,6 +1,8 @@
 """Learner progress: every check's verdict is kept, safely, and shown per lesson."""
 
+import contextlib
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ from nnutils.authoring.generate import (
     render_outline,
 )
 from nnutils.checks import CheckFailed, CheckResult, check
+from nnutils.progress import __main__ as progress_cli
 from nnutils.settings import quick_mode
 
 
@@ -94,12 +97,43 @@ def test_show_prints_one_lesson_outside_jupyter(store, capsys):
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"exercises": [1, 2]}', "[]", ""])
-def test_a_corrupt_file_never_breaks_a_check_and_is_replaced(store, content):
+def test_a_corrupt_file_never_breaks_a_check_and_is_kept_aside(store, content):
     store.parent.mkdir(parents=True)
     store.write_text(content)
     assert progress.load() == {}
     check("relu", ref.relu)
     assert progress.load()["relu"]["status"] == "passed"
+    (aside,) = store.parent.glob("progress.json.corrupt-*")
+    assert aside.read_text() == content
+
+
+def test_case1_a_typo_keeps_every_verdict_aside_and_says_so_once(store, capsys):
+    check("relu", ref.relu)
+    typo = store.read_text().rstrip()[:-1].rstrip()[:-1] + "},\n}"  # a trailing comma
+    store.write_text(typo)
+    capsys.readouterr()
+    check("relu", ref.relu)
+    out = capsys.readouterr().out
+    (aside,) = store.parent.glob("progress.json.corrupt-*")
+    assert f"note: {store} could not be read (line " in out
+    assert f"it is kept as {aside}, and a new one begun." in out
+    assert aside.read_text() == typo and "relu" in typo
+    check("relu", ref.relu)
+    assert "note:" not in capsys.readouterr().out
+
+
+def cli(*args, timeout=60):
+    """``python -m nnutils.progress`` in a child process: (exit status, stdout + stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "nnutils.progress", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+CHECK_RELU = "from nnutils.checks import check; from nnutils import reference as ref; check('relu', ref.relu)"
 
 
 def test_an_unwritable_location_never_breaks_a_check(tmp_path, monkeypatch, capsys):
@@ -110,7 +144,114 @@ def test_an_unwritable_location_never_breaks_a_check(tmp_path, monkeypatch, caps
     assert "passed" in capsys.readouterr().out
     with pytest.raises(CheckFailed):
         check("relu", lambda Z: Z)
-    assert not progress.record(CheckResult("relu", True))
+    assert "progress not saved" in progress.record(CheckResult("relu", True))
+
+
+HOLD_THE_LOCK = """
+import sys, filelock
+with filelock.FileLock(sys.argv[1]):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def lock_held_by_another_process(path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, f"{path}.lock"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def a_folder(path):
+    path.mkdir(parents=True)
+    return contextlib.nullcontext(), f"progress not saved: {path} is a folder: move it away"
+
+
+def a_file_as_parent(path):
+    path.parent.write_text("")
+    return contextlib.nullcontext(), f"progress not saved: {path.parent} is a file, not a folder"
+
+
+def a_held_lock(path):
+    path.parent.mkdir(parents=True)
+    return lock_held_by_another_process(
+        path
+    ), f"progress not saved: another process held {path}.lock for"
+
+
+@pytest.mark.parametrize("situation", [a_folder, a_file_as_parent, a_held_lock])
+def test_case2_a_verdict_that_cannot_be_saved_says_so(store, capsys, situation):
+    context, said = situation(store)
+    with context:
+        capsys.readouterr()
+        check("relu", ref.relu)
+        out = capsys.readouterr().out
+        assert "relu: passed" in out and f"note: {said}" in out
+        status, out = cli()
+        assert status == 1 and said in out and "Progress recorded in" not in out
+        assert "Total: 0 of" in out
+
+
+def check_relu():
+    check("relu", ref.relu)
+
+
+def test_case2_a_read_only_folder_says_so_for_a_real_user(users, shared_tmp, monkeypatch):
+    """The folder belongs to root (mode 755): another user's checks cannot save there."""
+    folder = shared_tmp / "class"
+    folder.mkdir(mode=0o755)
+    monkeypatch.setenv("NNUTILS_PROGRESS", str(folder / "progress.json"))
+    user = users.user()
+    said = f"progress not saved: {folder} is not writable (Permission denied): make it writable"
+    _, out = users.call(user, check_relu)
+    assert "relu: passed" in out and f"note: {said}" in out
+    status, out = users.call(user, progress_cli.main, [])
+    assert status == 1 and said in out
+
+
+def test_case3_a_symlinked_file_stays_a_symlink(store, tmp_path):
+    synced = tmp_path / "synced" / "progress.json"
+    synced.parent.mkdir()
+    store.parent.mkdir()
+    store.symlink_to(synced)
+    check("relu", ref.relu)
+    check("sigmoid", ref.sigmoid)
+    assert store.is_symlink() and os.readlink(store) == str(synced)
+    assert {"relu", "sigmoid"} <= progress.load(synced).keys()
+    assert [p.name for p in synced.parent.iterdir()] == ["progress.json"]
+
+
+def test_case4_a_fifo_is_refused_not_waited_on(store):
+    store.parent.mkdir()
+    os.mkfifo(store)
+    said = f"progress not saved: {store} is not a regular file: move it away"
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_RELU], capture_output=True, text=True, timeout=60
+    )
+    assert f"note: {said}" in done.stdout
+    status, out = cli()
+    assert status == 1 and said in out
+    assert stat.S_ISFIFO(os.lstat(store).st_mode)
+
+
+def test_case4_deeply_nested_json_is_refused(store, capsys):
+    store.parent.mkdir()
+    store.write_text('{"exercises": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    progress.show()
+    assert "Total: 0 of" in capsys.readouterr().out
+    status, out = cli()
+    assert status == 1 and f"{store} could not be read (nested too deeply)" in out
+    assert "Traceback" not in out and "Total: 0 of" in out
+    assert len(list(store.parent.glob("progress.json.corrupt-*"))) == 1
 
 
 def test_nothing_is_recorded_under_the_autograder(store, monkeypatch):
@@ -125,7 +266,7 @@ from nnutils.checks import CheckResult
 from nnutils.progress import record
 writer = sys.argv[1]
 for k in range(int(sys.argv[2])):
-    assert record(CheckResult(f"w{writer}_{k}", k % 2 == 0, ["wrong values."]))
+    assert record(CheckResult(f"w{writer}_{k}", k % 2 == 0, ["wrong values."])) is None
 """
 
 
@@ -182,3 +323,25 @@ def test_run_rebuilds_the_table_from_partly_solved_notebooks(tmp_path):
     assert "not yet  column_example" in done.stdout
     assert "Total: 1 of 2 done, 0 failing, 1 not yet." in done.stdout
     assert "02 ·" not in done.stdout
+
+
+def notebook(*sources):
+    """A notebook of code cells, as text."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return render(nb)
+
+
+def test_case5_a_lesson_that_cannot_run_is_one_line_and_the_run_goes_on(tmp_path):
+    (tmp_path / "01_data_visualisation.ipynb").write_text("{not a notebook")
+    dies = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"  # as an out-of-memory kill
+    (tmp_path / "02_initialization.ipynb").write_text(notebook("x = 1", dies, "y = 2"))
+    relu = "import numpy as np\nfrom nnutils.checks import check\ndef relu(Z):\n    return np.maximum(Z, 0)"
+    (tmp_path / "03_forward.ipynb").write_text(notebook(relu, 'check("relu", relu)'))
+    (tmp_path / "04_cost.ipynb").write_text(notebook("while True:\n    pass", "z = 3"))
+    status, out = cli("--run", str(tmp_path), "--timeout", "3", timeout=300)
+    assert status == 1 and "Traceback" not in out, out
+    assert "01 · Looking at the data: 0 of 2 done\n  stopped: not a notebook (" in out
+    assert "  stopped: the kernel died in cell 2 (import os, signal) (out of memory?)" in out
+    assert "  stopped: cell 1 (while True:) ran longer than 3 s (set --timeout SECONDS)" in out
+    assert "done     relu" in out and "Total: 1 of" in out

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from nnutils.classroom import setup as class_setup
 from nnutils.classroom.course import write_course
+from nnutils.files import why_not_written
 
 
 def main(argv=None):
@@ -12,6 +13,9 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     source = commands.add_parser("source", help="write the nbgrader course source into DEST")
     source.add_argument("dest", metavar="DEST", type=Path)
+    source.add_argument(
+        "--force", action="store_true", help="overwrite source notebooks edited since written"
+    )
     hub = commands.add_parser(
         "setup",
         help="as root: write jupyterhub_config.py and nbgrader's config, set the class's permissions",
@@ -29,7 +33,7 @@ def main(argv=None):
     hub.add_argument("--course-id", default=class_setup.COURSE_ID)
     args = parser.parse_args(argv)
     if args.command == "source":
-        write_course(args.dest)
+        source_command(args.dest, args.force)
     elif args.command == "setup":
         class_setup.setup(
             args.instructor,
@@ -39,6 +43,23 @@ def main(argv=None):
             data=args.data,
             config_dir=args.config_dir,
             course_id=args.course_id,
+        )
+
+
+def source_command(dest, force):
+    """Write the course source into ``dest``; an OS error is one line naming DEST and the cause."""
+    try:
+        kept = write_course(dest, force=force)
+    except OSError as error:
+        folder = Path(error.filename).parent if error.filename else dest
+        raise SystemExit(
+            f"Cannot write the course source in {dest}: "
+            f"{why_not_written(error, folder)}, or choose another DEST."
+        ) from None
+    if kept:
+        print(
+            f"{len(kept)} edited notebook(s) kept as they are; "
+            f"add --force to overwrite them with the course's."
         )
 
 

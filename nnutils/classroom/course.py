@@ -2,21 +2,27 @@
 
 ``write_course(dest)`` (``python -m nnutils.classroom source DEST``) writes
 ``DEST/source/<lesson>/<lesson>.ipynb`` for every lesson, and ``DEST/nbgrader_config.py``
-if it is not there yet. In each notebook, exercise cells become solution cells (nbgrader
+if it is not there yet. ``DEST/.nnutils-source.json`` records what it wrote (each file's
+SHA-256): a source notebook edited since then is kept unless ``force`` is given. Every
+file is written atomically, so a failure (a full disk) leaves the earlier version whole. In each notebook, exercise cells become solution cells (nbgrader
 blanks their ``### BEGIN SOLUTION`` regions on release), check cells become autograded
 test cells worth ``POINTS`` each, and every other cell is read-only. The learner notebooks
 in ``notebooks/`` are not involved.
 """
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
 import nbformat
 
 from nnutils.authoring.generate import ROOT, checked_exercise, lessons, render, stripped
+from nnutils.files import atomic_write
 
 POINTS = 1  # per check cell
 SCHEMA_VERSION = 3  # of nbgrader's cell metadata
+RECORD = ".nnutils-source.json"  # {path in DEST: SHA-256 of what the generator wrote there}
 
 CONFIG = '''\
 """nbgrader configuration of the course (written by `python -m nnutils.classroom source`).
@@ -75,22 +81,51 @@ def nbgrader_notebook(solution):
     return nb
 
 
-def write_course(dest, root=ROOT, data=None):
+def write_course(dest, root=ROOT, data=None, force=False):
     """Write the nbgrader course source of every lesson into ``dest``.
 
     ``data``: the folder the autograder's lesson 08 reads CIFAR-10 from (written into a new
-    ``nbgrader_config.py``); by default ``$NNUTILS_DATA``, else ``dest/data``.
+    ``nbgrader_config.py``); by default ``$NNUTILS_DATA``, else ``dest/data``. ``force``:
+    overwrite source notebooks edited since they were written. Returns the edited notebooks
+    kept (a list of paths); an OSError if ``dest`` cannot be written.
     """
     dest = Path(dest).resolve()
+    record = dest / RECORD
+    try:
+        written = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: a notebook that differs is kept
+        written = {}
+    kept = []
     for solution_path, _ in lessons(root):
         target = dest / "source" / solution_path.stem / solution_path.name
+        text = render(nbgrader_notebook(nbformat.read(solution_path, as_version=4)))
+        name = target.relative_to(dest).as_posix()
+        if not force and _edited(target, written.get(name), text):
+            print(f"kept {target}: edited since it was written (--force overwrites it)")
+            kept.append(target)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(nbgrader_notebook(nbformat.read(solution_path, as_version=4))))
+        atomic_write(target, text)
+        written[name] = _sha256(text.encode("utf-8"))
+        atomic_write(record, json.dumps(written, indent=1, sort_keys=True))
         print(f"wrote {target}")
     config = dest / "nbgrader_config.py"
     if config.exists():
         print(f"kept {config}")
-        return
+        return kept
     data = Path(data or os.environ.get("NNUTILS_DATA") or dest / "data").resolve()
-    config.write_text(CONFIG.format(data=str(data)))
+    atomic_write(config, CONFIG.format(data=str(data)))
     print(f"wrote {config}")
+    return kept
+
+
+def _edited(target, recorded, text):
+    """True if ``target`` holds neither what was written there last (``recorded``) nor ``text``."""
+    if not target.exists():
+        return False
+    current = _sha256(target.read_bytes())
+    return current not in (recorded, _sha256(text.encode("utf-8")))
+
+
+def _sha256(content):
+    return hashlib.sha256(content).hexdigest()

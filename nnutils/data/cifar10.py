@@ -18,12 +18,15 @@ error message names the exact path.
 
 Every file appears under its final name only once complete (download and
 extraction go to temporary names first; a later load removes those a killed one
-left). Loads sharing a folder take turns through its lock file ``.lock``: one
+left). What a load creates gets the permissions of the folder it is made in, never
+writable by others: in a folder shared by a group (``chmod g+rwxs``) every member
+can read the cache and rebuild it, whatever the umask of who filled it first. A
+file you may not read names its owner and the command that shares it. Loads sharing a folder take turns through its lock file ``.lock``: one
 downloads and extracts, the others wait, then read. Batches that do not match
 their record, or were extracted from another archive, are rebuilt from the
 archive; a damaged archive is downloaded again. Batches without a record and
 without an archive beside them (put there by hand) are used as they are, once
-their values pass the checks.
+their values pass the checks. A FIFO or a device in place of a file is never waited on.
 """
 
 import contextlib
@@ -37,6 +40,7 @@ import pickle
 import posixpath
 import shutil
 import ssl
+import stat
 import sys
 import tarfile
 import tempfile
@@ -51,6 +55,12 @@ import filelock
 import numpy as np
 from tqdm.auto import tqdm
 
+try:
+    import pwd
+except ImportError:  # Windows
+    pwd = None
+
+from nnutils.files import atomic_file, file_in_the_way, read_file
 from nnutils.settings import autograding
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -153,8 +163,14 @@ def _load(folder, url, md5, download, subset, progress):
     """Read the cache without waiting if it is sound, else rebuild it under the lock."""
     try:
         data = _parse(folder, md5, subset)
-    except _Damaged:
+    except _Damaged as damage:
         if not download and not (folder / ARCHIVE).is_file():
+            if os.path.lexists(folder / FOLDER):
+                raise Cifar10Unavailable(
+                    f"The CIFAR-10 cache in {folder / FOLDER} is damaged ({damage}), and with "
+                    "download=False there is no archive to rebuild it from. "
+                    + _by_hand(folder / ARCHIVE, url)
+                ) from None
             raise _not_here(folder, url) from None
         with _disk_errors(folder), _locked(folder):
             return _rebuild(folder, url, md5, download, subset, progress)
@@ -189,8 +205,8 @@ def _rebuild(folder, url, md5, download, subset, progress):
 @contextlib.contextmanager
 def _locked(folder):
     """Hold ``folder``'s lock file, waiting while another process loads into it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(folder / LOCK)
+    _make_folder(folder)
+    lock = filelock.FileLock(folder / LOCK, mode=_mode_in(folder, 0o666))
     try:
         lock.acquire(timeout=0)
     except filelock.Timeout:
@@ -208,9 +224,24 @@ def _locked(folder):
         lock.release()
 
 
+def _make_folder(folder):
+    """Create ``folder`` (and its parents) if missing, with the permissions of its parent."""
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        return
+    os.chmod(folder, _mode_in(folder.parent, 0o2777))
+
+
+def _mode_in(folder, mode):
+    """``mode`` (0o666 for a file, 0o2777 for a folder) limited by the permissions of ``folder``,
+    never writable by others: a group-shared folder's files stay shared, whatever the umask."""
+    return mode & folder.stat().st_mode & ~stat.S_IWOTH
+
+
 def _litter(folder):
     """Temporary files and folders of downloads and extractions in ``folder``."""
-    return [*folder.glob(f".{ARCHIVE}.*.part"), *folder.glob(".extract-*")]
+    return [*folder.glob(f".{ARCHIVE}.*"), *folder.glob(".extract-*")]
 
 
 def _remove_litter(folder):
@@ -257,9 +288,10 @@ def _disk_advice(folder, error):
         )
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return CacheFolderError(
-            f"Cannot write in {folder} ({error.strerror}). Make it writable, {other}."
+            f"Cannot write in {folder} ({error.strerror}), which belongs to {_owner(folder)}: "
+            f"ask them to make it writable for you (chmod -R g+rwX,g+s {folder}), {other}."
         )
-    blocker = _file_in_the_way(folder)
+    blocker = file_in_the_way(folder)
     if blocker is not None:
         return CacheFolderError(
             f"{blocker} is a file, not a folder, so CIFAR-10 cannot be stored in {folder}. "
@@ -268,12 +300,25 @@ def _disk_advice(folder, error):
     return CacheFolderError(f"Cannot store CIFAR-10 in {folder} ({error}). Check it, {other}.")
 
 
-def _file_in_the_way(folder):
-    """The nearest of ``folder`` and its parents that exists, if it is not a folder."""
-    for path in (folder, *folder.parents):
-        if path.exists():
-            return None if path.is_dir() else path
-    return None
+def _owner(path):
+    """The name of who owns ``path`` (or the nearest folder above it that can be seen)."""
+    for place in (path, *path.parents):
+        with contextlib.suppress(OSError):
+            uid = place.stat().st_uid
+            break
+    else:
+        return "another user"
+    with contextlib.suppress(KeyError, AttributeError):  # a user without a name; Windows
+        return pwd.getpwuid(uid).pw_name
+    return f"user {uid}"
+
+
+def _not_yours(path, folder):
+    """The error for a file of the cache that you may not read."""
+    return CacheFolderError(
+        f"You may not read {path}, which belongs to {_owner(path)}: ask them to run "
+        f"chmod -R a+rX {folder} (or set NNUTILS_DATA to a folder of your own)."
+    )
 
 
 # --- download -----------------------------------------------------------------------
@@ -306,9 +351,16 @@ def _download(url, archive, md5, progress):
     """Fetch ``url`` into ``archive`` atomically, retrying interrupted transfers."""
     deadline = time.monotonic() + DEADLINE
     for attempt in range(1, ATTEMPTS + 1):
-        part = archive.with_name(f".{archive.name}.{os.getpid()}.part")
         try:
-            got = _fetch(url, part, progress, deadline)
+            with atomic_file(archive, _mode_in(archive.parent, 0o666)) as out:
+                got = _fetch(url, out, progress, deadline)
+                if got != md5:
+                    raise ChecksumMismatch(
+                        f"The CIFAR-10 archive downloaded from {url} is damaged: its MD5 is "
+                        f"{got}, expected {md5}. The bad file was deleted; load again to retry. "
+                        + _by_hand(archive, url)
+                    )
+            return
         except _Interrupted as error:
             if attempt == ATTEMPTS:
                 raise Cifar10Unavailable(
@@ -320,7 +372,6 @@ def _download(url, archive, md5, progress):
                 f"The download was interrupted ({error}); trying again ({attempt + 1}/{ATTEMPTS})."
             )
             time.sleep(RETRY_DELAY * attempt)
-            continue
         except urllib.error.URLError as error:
             raise Cifar10Unavailable(
                 f"Could not download CIFAR-10 from {url}: {_reason(error)}. "
@@ -331,27 +382,19 @@ def _download(url, archive, md5, progress):
                 f"The download of CIFAR-10 from {url} took longer than {_duration(DEADLINE)} "
                 "and was stopped: the connection is too slow. " + _by_hand(archive, url)
             ) from None
-        if got != md5:
-            part.unlink()
-            raise ChecksumMismatch(
-                f"The CIFAR-10 archive downloaded from {url} is damaged: its MD5 is {got}, "
-                f"expected {md5}. The bad file was deleted; load again to retry. "
-                + _by_hand(archive, url)
-            )
-        os.replace(part, archive)
-        return
 
 
-def _fetch(url, part, progress, deadline):
-    """Stream ``url`` into the file ``part`` (deleted on failure); return the MD5 of the body.
+def _fetch(url, out, progress, deadline):
+    """Stream the body of ``url`` into the open file ``out``; return its MD5.
 
-    Raises ``_TooSlow`` once the monotonic clock passes ``deadline``.
+    Raises ``_Interrupted`` if the connection drops, ``_TooSlow`` once the monotonic clock
+    passes ``deadline``.
     """
     request = urllib.request.Request(url, headers={"User-Agent": "nnutils"})
     digest = hashlib.md5(usedforsecurity=False)
     received = 0
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response, open(part, "wb") as out:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             with tqdm(
@@ -362,16 +405,10 @@ def _fetch(url, part, progress, deadline):
                     digest.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
-            if total is not None and received < total:
-                raise _Interrupted(f"received {received} of {total} bytes")
-            out.flush()
-            os.fsync(out.fileno())
     except (http.client.IncompleteRead, ConnectionError, TimeoutError, ssl.SSLError) as error:
-        part.unlink(missing_ok=True)
         raise _Interrupted(f"{type(error).__name__} after {received} bytes") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    if total is not None and received < total:
+        raise _Interrupted(f"received {received} of {total} bytes")
     return digest.hexdigest()
 
 
@@ -422,12 +459,14 @@ def _say(message):
 def _extract(archive, batches, md5):
     """Replace ``batches`` by the batch files of ``archive`` and their record (hold the lock)."""
     staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=batches.parent))
-    extracted = staging / FOLDER  # made with the usual permissions, unlike ``staging``
+    extracted = staging / FOLDER  # given the cache folder's permissions, unlike ``staging``
     try:
         extracted.mkdir()
         files = _extract_needed(archive, extracted)
         record = {"archive_md5": md5, "files": files}
         (extracted / RECORD).write_text(json.dumps(record, indent=1))
+        for path in (extracted, *extracted.iterdir()):
+            os.chmod(path, _mode_in(batches.parent, 0o2777 if path.is_dir() else 0o666))
         _remove(batches)
         os.replace(extracted, batches)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
@@ -513,27 +552,40 @@ def _record_of(folder, md5):
     if not batches.is_dir():
         raise _Damaged("it is a file, not a folder")
     try:
-        record = json.loads((batches / RECORD).read_text())
+        record = json.loads(_read(batches / RECORD, folder))
         extracted_from, files = record["archive_md5"], dict(record["files"])
     except FileNotFoundError:
         if (folder / ARCHIVE).exists():
             raise _Damaged(f"it has no {RECORD}") from None
         return None
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except RecursionError:
+        raise _Damaged(f"{RECORD} is unreadable: nested too deeply") from None
+    except (ValueError, KeyError, TypeError) as error:
         raise _Damaged(f"{RECORD} is unreadable: {error}") from None
     if extracted_from != md5:
         raise _Damaged(f"it was extracted from an archive with MD5 {extracted_from}")
     return files
 
 
+def _read(path, folder):
+    """The bytes of the file ``path`` of the cache ``folder``: ``_Damaged`` if it is not a
+    readable file (FileNotFoundError passes), a ``CacheFolderError`` if you may not read it."""
+    try:
+        return read_file(path)
+    except FileNotFoundError:
+        raise
+    except PermissionError:
+        raise _not_yours(path, folder) from None
+    except OSError as error:
+        raise _Damaged(f"{path.name} is unreadable: {error.strerror or error}") from None
+
+
 def _read_checked(batches, name, record):
     """The bytes of the batch file ``name``, checked against ``record`` (if any)."""
     try:
-        content = (batches / name).read_bytes()
+        content = _read(batches / name, batches.parent)
     except FileNotFoundError:
         raise _Damaged(f"{name} is missing") from None
-    except OSError as error:
-        raise _Damaged(f"{name} is unreadable: {error}") from None
     if record is None:
         return content
     if record.get(name) != {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}:

@@ -7,47 +7,39 @@ notebooks in FOLDER (see ``nnutils.progress.run``) and shows the verdicts of tha
 
 The file is ``$NNUTILS_PROGRESS`` if set, else ``progress.json`` in the user's data folder
 (``~/.local/share/nnutils`` on Linux, ``~/Library/Application Support/nnutils`` on macOS,
-``%LOCALAPPDATA%\\nnutils`` on Windows). A write locks ``<file>.lock``, reads the file,
-and replaces it atomically, so kernels writing at once lose nothing; a missing or corrupt
-file reads as empty, and nothing here ever makes a check fail.
+``%LOCALAPPDATA%\\nnutils`` on Windows). A write locks ``<file>.lock`` (for ``LOCK_WAIT``
+seconds at most), reads the file and replaces it atomically (through a symlink, to the file
+it points to), so kernels writing at once lose nothing. A file that cannot be read is kept
+aside as ``<file>.corrupt-<time>`` before a new one is begun; a folder, FIFO or device in
+its place is left alone. Nothing here makes a check fail: ``record`` returns a one-line
+note instead, which the check shows under its verdict.
 """
 
 import html
 import json
 import os
-import sys
-import tempfile
-import time
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
 from platformdirs import user_data_dir
 
 from nnutils import display
+from nnutils.files import NotAFile, atomic_write, read_file, why_not_written
 from nnutils.settings import autograding
 
 OUTLINE_FILE = Path(__file__).parent.parent / "exercises.json"  # by `python -m nnutils.authoring`
-LOCK_WAIT = 5.0  # seconds a write waits for another writer before giving up
+LOCK_WAIT = 2.0  # seconds a write waits for another writer before giving up
 REASON_WIDTH = 90  # characters of a failure's reason in the text table
+ELSEWHERE = "or set NNUTILS_PROGRESS to another file"
 
-if sys.platform == "win32":
-    import msvcrt
 
-    def _try_lock(handle):
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+class ProgressError(Exception):
+    """The progress file cannot be read or written; the message says why and what to do."""
 
-    def _unlock(handle):
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
-else:
-    import fcntl
-
-    def _try_lock(handle):
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(handle):
-        fcntl.flock(handle, fcntl.LOCK_UN)
+class _Unreadable(ProgressError):
+    """The progress file is there but does not hold progress (a typo, a truncated write)."""
 
 
 def progress_file():
@@ -73,11 +65,12 @@ def status_of(result):
 def record(result, path=None):
     """Store ``result`` (a CheckResult) as the latest verdict of its exercise.
 
-    Skipped under nbgrader's autograder (the gradebook keeps those verdicts). Returns
-    True when stored, False when the file could not be written (the check goes on).
+    Skipped under nbgrader's autograder (the gradebook keeps those verdicts). Returns None,
+    or one line for the learner: why the verdict was not saved, or that an unreadable file
+    was kept aside. Never raises because of the file.
     """
     if autograding():
-        return False
+        return None
     lesson = next(
         (stem for stem, info in outline().items() if result.exercise in info["exercises"]), ""
     )
@@ -87,62 +80,99 @@ def record(result, path=None):
         "message": "" if result.passed else result.messages[0].split("\n")[0],
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    return save({result.exercise: entry}, path)
+
+
+def save(verdicts, path=None):
+    """Add ``verdicts`` ({exercise: entry}, may be empty) to the progress file.
+
+    Returns None, or one line: why nothing was saved ("progress not saved: ..."), or where
+    an unreadable file was kept aside. ``python -m nnutils.progress`` saves nothing this way,
+    to tell whether checks can.
+    """
     path = Path(path) if path else progress_file()
+    note = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path):
-            verdicts = load(path)
-            verdicts[result.exercise] = entry
-            _replace(path, {"version": 1, "exercises": verdicts})
-    except OSError:
-        return False
-    return True
+        with filelock.FileLock(path.with_name(path.name + ".lock"), timeout=LOCK_WAIT):
+            try:
+                stored = _read(path)
+            except _Unreadable as error:
+                stored, note = (
+                    {},
+                    f"{error}; it is kept as {_keep_aside(path)}, and a new one begun.",
+                )
+            atomic_write(
+                path,
+                json.dumps(
+                    {"version": 1, "exercises": stored | verdicts}, indent=1, sort_keys=True
+                ),
+            )
+    except filelock.Timeout:
+        return (
+            f"progress not saved: another process held {path}.lock for {LOCK_WAIT:.0f} s; "
+            "if a kernel is stuck, restart it."
+        )
+    except ProgressError as error:
+        return f"progress not saved: {error}."
+    except OSError as error:
+        return f"progress not saved: {why_not_written(error, path.parent)}, {ELSEWHERE}."
+    return note
 
 
 def load(path=None):
     """{exercise id: {"lesson", "status", "message", "time"}} from the file ({} if unreadable)."""
-    path = Path(path) if path else progress_file()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        verdicts = data["exercises"]
-    except (OSError, ValueError, TypeError, KeyError):
+        return _read(Path(path) if path else progress_file())
+    except (ProgressError, OSError):
         return {}
-    if not isinstance(verdicts, dict):
-        return {}
-    return {k: v for k, v in verdicts.items() if isinstance(v, dict) and "status" in v}
 
 
-@contextmanager
-def _locked(path):
-    """Hold an exclusive lock on ``<path>.lock``; TimeoutError after LOCK_WAIT seconds."""
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                _try_lock(handle)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{path} stayed locked for {LOCK_WAIT} s") from None
-                time.sleep(0.01)
-        try:
-            yield
-        finally:
-            _unlock(handle)
+def _read(path):
+    """The verdicts in ``path`` ({} if it does not exist); ``ProgressError`` if they cannot be read.
 
-
-def _replace(path, data):
-    """Write ``data`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    A folder, a FIFO or a device there is refused without waiting on it; content that is not
+    a progress file (bad JSON, too deeply nested, another layout) raises ``_Unreadable``.
+    """
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1, sort_keys=True)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        content = read_file(path)
+    except FileNotFoundError:
+        return {}
+    except NotAFile as error:
+        raise ProgressError(f"{path} is {error.strerror}: move it away, {ELSEWHERE}") from None
+    except PermissionError as error:
+        raise ProgressError(f"{path} cannot be read ({error.strerror}): make it readable") from None
+    try:
+        verdicts = json.loads(content)["exercises"]
+        sound = all(
+            isinstance(v, dict) and isinstance(v.get("status"), str) for v in verdicts.values()
+        )
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        raise _Unreadable(f"{path} could not be read ({_what(error)})") from None
+    if not sound:
+        raise _Unreadable(f"{path} could not be read (an exercise without a status)")
+    return verdicts
+
+
+def _what(error):
+    """A few words on why ``json.loads`` or the layout failed."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, json.JSONDecodeError):
+        return f"line {error.lineno}: {error.msg}"
+    return "not a progress file"
+
+
+def _keep_aside(path):
+    """Rename the file ``path`` (or the file it links to) to ``<name>.corrupt-<time>``; return that."""
+    real = Path(os.path.realpath(path))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside, n = real.with_name(f"{real.name}.corrupt-{stamp}"), 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = real.with_name(f"{real.name}.corrupt-{stamp}-{n}")
+    os.replace(real, aside)
+    return aside
 
 
 # --- the table ------------------------------------------------------------------------
@@ -186,13 +216,18 @@ def _total_line(table):
     )
 
 
-def text(table):
-    """The table as plain text: one block per lesson, then the total."""
+def text(table, problems=None):
+    """The table as plain text: one block per lesson, then the total.
+
+    ``problems``: {stem: why the headless run of that lesson stopped}, one line under its title.
+    """
     width = max((len(e) for _, _, lines in table for e, _, _ in lines), default=0)
     out = []
-    for _, title, lines in table:
+    for stem, title, lines in table:
         done = sum(state == "done" for _, state, _ in lines)
         out.append(f"{title}: {done} of {len(lines)} done")
+        if problems and problems.get(stem):
+            out.append(f"  stopped: {problems[stem]}")
         for exercise, state, reason in lines:
             if len(reason) > REASON_WIDTH:
                 reason = reason[: REASON_WIDTH - 3] + "..."

@@ -11,18 +11,27 @@ BODY_COLOR = "#1f2328"
 # Sentences wrap between words; evidence (arrays) keeps its layout and scrolls if wide.
 TEXT_STYLE = "white-space:normal;word-break:normal;overflow-wrap:break-word"
 PRE_STYLE = "margin:4px 0;white-space:pre;overflow-x:auto;word-break:normal"
-# After "Run All", JupyterLab shows the last cell: bring the outputs of the cell where the run
-# stopped into view, again once figures above have rendered, but never after the learner has
-# clicked, typed or scrolled. JupyterLab runs the scripts of outputs it trusts only (those made
-# in this session).
+# After "Run All", JupyterLab shows the last cell and makes it the active one. Bring the outputs
+# of the cell where the run stopped into view, again once figures above have rendered, and make
+# the exercise to fix the active cell, so that Shift+Enter runs it: the cell above when the stop
+# is a check cell (its text starts with "check("), else the stopped cell itself. Focusing a cell
+# is how a click selects it (JupyterLab's notebook activates the cell that takes the focus).
+# Never after the learner has clicked, typed or scrolled. JupyterLab runs the scripts of
+# outputs it trusts only (those made in this session).
 SCROLL_HERE = (
     "<script>(function () { var script = document.currentScript, timers = [];"
     " var inputs = ['mousedown', 'keydown', 'wheel', 'touchstart'];"
     " function stop() { timers.forEach(clearTimeout);"
     " inputs.forEach(function (e) { document.removeEventListener(e, stop, true); }); }"
+    " function exercise(cell) { var text = cell.querySelector('.jp-InputArea .cm-content');"
+    " var above = cell.previousElementSibling;"
+    " var isCheck = text && /^\\s*check\\(/.test(text.textContent);"
+    " return isCheck && above && above.classList.contains('jp-Cell') ? above : cell; }"
     " function show() { var cell = script && script.closest('.jp-Cell');"
     " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
-    " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); } }"
+    " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); }"
+    " var target = cell && exercise(cell);"
+    " if (target && document.activeElement !== target) { target.focus({preventScroll: true}); } }"
     " inputs.forEach(function (e) { document.addEventListener(e, stop, true); });"
     " timers = [50, 400, 1500, 3000].map(function (ms) { return setTimeout(show, ms); });"
     " timers.push(setTimeout(stop, 3100)); })();</script>"

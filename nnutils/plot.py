@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 CLASS_COLORS = ("#2166ac", "#b2182b")
+MARKED_POINTS = 50
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -75,15 +76,16 @@ def plot_learning_curves(curves, ax=None, xlabel="iteration", ylabel="cost", tit
     """Plot one or more curves: ``curves`` is a sequence of numbers or a dict label -> sequence.
 
     A curve may also be a pair (x values, y values), e.g. costs recorded every 100 iterations.
+    Curves of at most ``MARKED_POINTS`` values (epochs) mark each one: one epoch is a dot.
     """
     ax = _axes(ax, figsize=(6, 4))
     if not isinstance(curves, dict):
         curves = {None: curves}
     for label, curve in curves.items():
-        if isinstance(curve, tuple) and len(curve) == 2:
-            ax.plot(*curve, label=label)
-        else:
-            ax.plot(np.asarray(curve, dtype=float), label=label)
+        if not (isinstance(curve, tuple) and len(curve) == 2):
+            curve = (np.arange(len(curve)), np.asarray(curve, dtype=float))
+        few = len(curve[1]) <= MARKED_POINTS  # epochs: each one a dot, a single one visible
+        ax.plot(*curve, label=label, marker="o" if few else None, markersize=4)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -466,3 +468,62 @@ def plot_neuron_graph(ax=None, title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def contrast_image(column, spread=3.0, shape=(3, 32, 32)):
+    """A centered image column (whitened, standardized) as an (H, W, C) array in [0, 1].
+
+    0 maps to mid-gray and ``spread`` standard deviations of the image to black and white
+    (clipped beyond): a few extreme pixels do not turn the rest gray, as min-max scaling does.
+    """
+    image = np.asarray(column, dtype=np.float64).reshape(shape).transpose(1, 2, 0)
+    return np.clip(0.5 + image / (2 * spread * max(image.std(), 1e-12)), 0, 1)
+
+
+def plot_zca(X_raw, X_white, W, lam, epsilon, pixels=((8, 8), (20, 24)), radius=3, n=4):
+    """Lesson 08's picture of ZCA: images before and after, rows of W, the eigenvalues.
+
+    Left: ``n`` images of X_raw (3 P, m) above the same columns of X_white (0 as mid-gray,
+    ``contrast_image``); P is a square number of pixels (1024 for CIFAR-10). Middle: for
+    each (row, column) in ``pixels``, the red part of W's row for that pixel's red value,
+    on the (2 radius + 1)-square neighborhood around it, in a diverging colormap centered
+    at 0 whose range is set by the neighbors (the center is far larger, and saturates).
+    Right: the eigenvalues ``lam`` (decreasing) on a log scale, with ``epsilon``.
+    Returns the figure.
+    """
+    fig = plt.figure(figsize=(12, 3.8), layout="constrained")
+    left, middle, right = fig.subfigures(1, 3, width_ratios=[n, len(pixels) * 1.25, 3.2])
+    side = int(round(np.sqrt(W.shape[0] // 3)))
+    shape = (3, side, side)
+    images = left.subplots(2, n, squeeze=False)
+    for j in range(n):
+        images[0, j].imshow(image_of(X_raw[:, j], shape), interpolation="nearest")
+        images[1, j].imshow(contrast_image(X_white[:, j], shape=shape), interpolation="nearest")
+    for ax in images.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    images[0, 0].set_ylabel("original", fontsize=8)
+    images[1, 0].set_ylabel("whitened", fontsize=8)
+    filters = middle.subplots(len(pixels), 1, squeeze=False)[:, 0]
+    for ax, (i, j) in zip(filters, pixels, strict=True):
+        row = W[side * i + j, : side * side].reshape(side, side)
+        top, left_edge = max(i - radius, 0), max(j - radius, 0)
+        patch = row[top : i + radius + 1, left_edge : j + radius + 1]
+        neighbors = np.abs(np.delete(patch.ravel(), (i - top) * patch.shape[1] + (j - left_edge)))
+        limit = max(neighbors.max(), 1e-12)
+        extent = (left_edge - 0.5, left_edge + patch.shape[1] - 0.5)
+        extent += (top + patch.shape[0] - 0.5, top - 0.5)
+        shown = ax.imshow(
+            patch, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest", extent=extent
+        )
+        ax.set_title(f"row of pixel ({i}, {j})", fontsize=8)
+        ax.tick_params(labelsize=6)
+        middle.colorbar(shown, ax=ax, shrink=0.9).ax.tick_params(labelsize=6)
+    ax = right.subplots()
+    ax.semilogy(np.arange(1, lam.size + 1), np.maximum(lam, 1e-12), lw=1)
+    ax.axhline(epsilon, color="gray", ls="--", lw=1, label=f"epsilon = {epsilon:g}")
+    ax.set_xlabel("k", fontsize=8)
+    ax.set_title("eigenvalues of the covariance", fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize="small")
+    return fig

@@ -270,9 +270,11 @@ class Notebook:
 
     def __init__(self, page):
         self.page = page
+        self.lesson = None  # the notebook's file name, once opened
 
     def open(self, name, timeout=90_000):
         """Open ``name`` from the file browser; wait for its kernel to be idle."""
+        self.lesson = name
         self.page.locator(".jp-DirListing-item", has_text=name).dblclick()
         self.page.wait_for_function(
             f"""() => {{ const w = {_PANEL};
@@ -321,7 +323,7 @@ class Notebook:
 
     def run_cell(self, index, timeout=120_000):
         """Select cell ``index``, press Shift+Enter; wait until it has run."""
-        before = self._execution_count(index)
+        before = self.execution_count(index)
         self.cell(index).locator(".jp-InputPrompt").click()
         self.page.keyboard.press("Shift+Enter")
         self.page.wait_for_function(
@@ -333,7 +335,25 @@ class Notebook:
         )
         self.wait_idle(timeout)
 
-    def _execution_count(self, index):
+    def active_cell(self, expected=None, within=3.5):
+        """Index of the notebook's active cell (the one Shift+Enter runs); with ``expected``,
+        waits up to ``within`` seconds for it to become that one (the stop activates it)."""
+        if expected is not None:
+            try:
+                self.page.wait_for_function(
+                    f"(i) => {_PANEL}.content.activeCellIndex === i",
+                    arg=expected,
+                    timeout=within * 1000,
+                    polling=100,
+                )
+            except Exception:  # noqa: BLE001 - the caller reports the index it got
+                pass
+        return self.page.evaluate(f"() => {_PANEL}.content.activeCellIndex")
+
+    def cell_count(self):
+        return self.page.evaluate(f"() => {_PANEL}.content.widgets.length")
+
+    def execution_count(self, index):
         return self.page.evaluate(f"(i) => {_PANEL}.content.widgets[i].model.executionCount", index)
 
     def wait_idle(self, timeout=120_000):

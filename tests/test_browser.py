@@ -135,7 +135,7 @@ class Findings:
 
 def stopped_at(notebook, findings, exercise):
     """After Run All: index of the first cell with an error, which must name ``exercise``
-    and be in view."""
+    and be in view; ``exercise``'s cell is the active one."""
     stopped = notebook.error_cells()
     assert stopped, "Run All stopped nowhere: no cell shows an error"
     first = stopped[0]
@@ -151,7 +151,30 @@ def stopped_at(notebook, findings, exercise):
         f"the stop message is a traceback: {text[:120]!r}",
     )
     findings.words_whole(notebook, first)
+    cell = exercise_index(notebook.lesson, exercise)
+    active = notebook.active_cell(expected=cell)
+    findings.expect(
+        active == cell,
+        f"after Run All the active cell is cell {active + 1}, not {exercise}'s (cell {cell + 1})",
+    )
     return first
+
+
+def shift_enter_runs_the_exercise(notebook, exercise):
+    """After Run All, Shift+Enter runs ``exercise``'s cell (the active one), not the last cell:
+    no cell is added at the bottom, and the active cell is the exercise's (it stopped again)
+    or its check."""
+    cell = exercise_index(notebook.lesson, exercise)
+    cells = notebook.cell_count()
+    before = notebook.execution_count(cell)
+    notebook.page.keyboard.press("Shift+Enter")
+    notebook.wait_idle()
+    assert notebook.execution_count(cell) not in (None, before), (
+        f"Shift+Enter after Run All did not run {exercise}'s cell {cell + 1}"
+    )
+    active = notebook.active_cell()
+    assert active in (cell, cell + 1), f"after Shift+Enter cell {active + 1} is the active one"
+    assert notebook.cell_count() == cells, "Shift+Enter added a cell"
 
 
 def run_passing(notebook, cell, exercise):
@@ -194,6 +217,8 @@ def test_lesson_01_run_all_then_an_exercise(notebook, findings):
     assert first in (cell, cell + 1), (
         f"Run All stopped at cell {first + 1}, not dataset_shapes: {notebook.texts(first)}"
     )
+    findings.assert_none()
+    shift_enter_runs_the_exercise(notebook, "dataset_shapes")
 
     right = solution_cell(LESSON_01, "dataset_shapes")
     notebook.type_into(cell, right)
@@ -209,7 +234,10 @@ def test_lesson_05_linear_backward(notebook, findings):
     gets a message naming keepdims."""
     notebook.open(LESSON_05)
     notebook.run_all()
-    stopped_at(notebook, findings, "sigmoid_backward")
+    first = stopped_at(notebook, findings, "sigmoid_backward")
+    assert first == exercise_index(LESSON_05, "sigmoid_backward") + 1, "not at the check cell"
+    findings.assert_none()
+    shift_enter_runs_the_exercise(notebook, "sigmoid_backward")
 
     cell = exercise_index(LESSON_05, "linear_backward")
     right = solution_cell(LESSON_05, "linear_backward")

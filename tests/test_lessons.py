@@ -145,3 +145,18 @@ def test_every_exercise_has_a_two_level_hint(stem):
             before = "\n".join(c.source for c in cells[start:index] if c.cell_type == "markdown")
             assert TWO_LEVEL.search(before), f"{stem}: no two-level hint before cell {index}"
             start = index + 1
+
+
+LESSON_08 = ROOT / "solutions" / "08_cifar10.ipynb"
+
+
+@pytest.mark.parametrize("slow", ["prepare(", "whitened_per_epsilon(", "zca_matrix(X_sample"])
+def test_long_cells_of_lesson_08_start_with_a_bar(slow):
+    """The cells that take tens of seconds draw a bar before their slow call: the call itself
+    with progress=True, or a Stages bar opened before it."""
+    cells = [c.source for c in nbformat.read(LESSON_08, as_version=4).cells]
+    source = next(s for s in cells if slow in s and not s.lstrip().startswith(("def ", "check(")))
+    call = source.index(slow)
+    statement = source[call : source.find(")\n", call) + 1]
+    opened = source.find("with Stages(")
+    assert "progress=True" in statement or -1 < opened < call, f"no bar before {slow}:\n{source}"

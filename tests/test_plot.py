@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from nnutils import data, plot
+from nnutils import reference as ref
+from nnutils.plot import contrast_image, plot_zca
 from nnutils.reference import sigmoid
 
 
@@ -148,3 +150,58 @@ def test_plot_neuron_graph_labels_every_local_derivative_and_no_answer():
         assert local in texts
     assert "a - y" not in texts and "(1 - a)}" not in texts  # the graph leaves the derivation open
     plt.close(ax.figure)
+
+
+def smooth_images(m, side=12, seed=0):
+    """Images (3 side^2, m) whose neighboring pixels are correlated, as in photos."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.standard_normal((m, 3, side // 3, side // 3))
+    fine = np.kron(coarse, np.ones((3, 3))) + 0.3 * rng.standard_normal((m, 3, side, side))
+    return fine.reshape(m, -1).T.astype(np.float32)
+
+
+def test_zca_figure_shows_center_surround_rows_and_no_overlapping_panels():
+    X = smooth_images(2000)
+    W = ref.zca_matrix(X, 0.1)
+    X_white = W @ (X - X.mean(axis=1, keepdims=True))
+    lam = np.linalg.eigvalsh(np.cov(X, bias=True))[::-1]
+    fig = plot_zca(X, X_white, W, lam, 0.1, pixels=((4, 4), (6, 7)), radius=3)
+    try:
+        rows = [ax.images[0] for ax in fig.axes if ax.get_title().startswith("row of pixel")]
+        assert len(rows) == 2
+        for image in rows:
+            patch = image.get_array()
+            assert patch.shape == (7, 7), "the row of W is zoomed on its pixel's neighborhood"
+            low, high = image.get_clim()
+            assert low == -high and image.get_cmap().name == "RdBu_r", "diverging, 0 in the middle"
+            center, ring = patch[3, 3], np.r_[patch[2, 2:5], patch[4, 2:5], patch[3, [2, 4]]]
+            assert center > high, "the center saturates: the colors are set by the neighbors"
+            assert ring.mean() < -0.2 * high, "the surround is visibly negative"
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                assert not boxes[a].overlaps(boxes[b]), (fig.axes[a], fig.axes[b])
+    finally:
+        plt.close(fig)
+
+
+def test_contrast_image_puts_zero_at_mid_gray_and_clips_outliers():
+    column = np.zeros(3 * 4 * 4)
+    column[0], column[1] = 100.0, -1.0
+    image = contrast_image(column, shape=(3, 4, 4))
+    assert image.shape == (4, 4, 3) and image[0, 0, 0] == 1.0
+    assert image[2, 2, 1] == 0.5 and 0 < image[0, 1, 0] < 0.5
+
+
+def test_learning_curves_of_one_epoch_show_a_point():
+    ax = plot.plot_learning_curves({"training": ([1], [0.3]), "validation": ([1], [0.35])})
+    try:
+        lines = ax.get_lines()
+        assert [line.get_marker() for line in lines] == ["o", "o"]
+        long = plot.plot_learning_curves(np.linspace(1, 0, 500))
+        assert long.get_lines()[0].get_marker() in (None, "None", "")
+        np.testing.assert_array_equal(long.get_lines()[0].get_xdata(), np.arange(500))
+    finally:
+        plt.close("all")

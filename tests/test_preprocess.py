@@ -60,3 +60,37 @@ def test_whitened_per_epsilon_whitens_with_the_subsets_statistics():
         np.testing.assert_allclose(X_sub, W @ (std_sub - mean), rtol=1e-3, atol=1e-4)
         np.testing.assert_allclose(X_val_white, W @ (std_val - mean), rtol=1e-3, atol=1e-4)
     assert seen == [0.5, EPSILON]
+
+
+def bar_lines(text):
+    """The states a text tqdm bar went through, in order."""
+    return [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_prepare_shows_a_bar_first_that_names_each_stage(capsys):
+    rng = np.random.default_rng(0)
+    X_train = rng.random((3 * 16, 300), dtype=np.float32)
+    prepare(X_train, rng.random((3 * 16, 50), dtype=np.float32), progress=True)
+    states = bar_lines(capsys.readouterr().err)
+    assert states[0].startswith("prepare:") and "0%|" in states[0], states[0]
+    for stage in ("standardize", "covariance", "eigendecomposition", "whiten"):
+        assert any(f"prepare: {stage}:" in state for state in states), (stage, states)
+    assert "100%|" in states[-1], states[-1]
+
+
+def test_whitened_per_epsilon_shows_a_bar_before_its_first_result(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.random((3 * 16, 300), dtype=np.float32)
+    runs = whitened_per_epsilon(X[:, :250], X[:, 250:], [1.0, 10.0], subset=100, progress=True)
+    next(runs)
+    states = bar_lines(capsys.readouterr().err)
+    assert states[0].startswith("whitening:") and "0%|" in states[0], states[0]
+    assert "eigendecomposition" in " ".join(states)
+    list(runs)
+    assert "100%|" in bar_lines(capsys.readouterr().err)[-1]
+
+
+def test_prepare_is_silent_by_default(capsys):
+    X = np.random.default_rng(0).random((3 * 16, 100), dtype=np.float32)
+    prepare(X)
+    assert capsys.readouterr().err == ""

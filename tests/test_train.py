@@ -1,15 +1,21 @@
 """The fast training path: schedule, targets, in-place updates, a real run; one pipeline for lesson 08 and its benchmark."""
 
 import copy
+import io
+import re
 
 import numpy as np
 import pytest
+import tqdm.notebook
+import tqdm.std
 
 from nnutils import reference as ref
 from nnutils.engine.train import (
     Optimizer,
     accuracy,
     learning_rate_at,
+    progress_bar,
+    show_epoch,
     soft_targets,
     train_classifier,
     train_step,
@@ -113,6 +119,45 @@ def test_train_classifier_learns_separable_images():
     assert history["val_accuracy"][-1] > 0.8
     assert accuracy(X[:, 500:], y[:, 500:], parameters) == history["val_accuracy"][-1]
     assert all(P.dtype == np.float32 for P in parameters.values())
+
+
+class FakeClock:
+    """A clock that moves only when told: tqdm's bars read it instead of the real one."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_bar_ends_on_the_mean_rate_and_prints_numbers(monkeypatch):
+    """Ten slow steps, then ninety fast ones, in JupyterLab's bar (tqdm.notebook): the closing
+    rate is 100 steps over the run's 19 s (a smoothed rate shows the fast steps' 10 per
+    second), and the postfix holds numbers, not lists."""
+    from nnutils.engine import train
+
+    clock = FakeClock()
+    monkeypatch.setattr(tqdm.std, "time", clock)
+    monkeypatch.setattr(train, "tqdm", tqdm.notebook.tqdm)
+    bar = progress_bar(100, mininterval=0)
+    for step in range(100):
+        clock.now += 1.0 if step < 10 else 0.1  # 10 s, then 9 s
+        bar.update()
+    show_epoch(bar, {"cost": [1.23456], "val_accuracy": [0.4644]})
+    bar.close()
+    shown = bar.container.children[-1].value.replace("\u2007", " ")  # the label beside the bar
+    assert "100/100" in shown, shown
+    rate = float(re.search(r"([\d.]+)step/s", shown)[1])
+    assert rate == pytest.approx(100 / 19, abs=0.01), shown
+    assert "cost=1.235" in shown and "val=0.4644" in shown, shown
+
+
+def test_the_bar_says_dash_without_validation():
+    bar = progress_bar(1, file=io.StringIO())
+    show_epoch(bar, {"cost": [0.5], "val_accuracy": []})
+    assert bar.postfix == "cost=0.500, val=-"
+    bar.close()
 
 
 def test_unknown_optimizer_is_refused():

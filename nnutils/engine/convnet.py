@@ -16,12 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from .. import reference as ref
 from ..reference import convnet_backward, convnet_forward
 from .augment import flip_and_crop
-from .train import Optimizer, learning_rate_at, soft_targets
+from .train import Optimizer, learning_rate_at, progress_bar, show_epoch, soft_targets
 
 LESSON_CONFIG = {
     "filters": (32, 64),
@@ -143,7 +142,7 @@ def train_convnet(
     warmup = round(min(warmup_epochs, epochs / 5) * steps_per_epoch)  # short runs warm up less
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
     start = time.perf_counter()
-    bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
+    bar = progress_bar(total, disable=not progress)
     pool = ThreadPoolExecutor(threads or os.cpu_count() or 1)
     with pool, threadpool_limits(1, user_api="blas"):
         for _ in range(epochs):
@@ -165,8 +164,6 @@ def train_convnet(
                 val = np.mean(predict_images(X_val, parameters) == np.ravel(y_val))
                 history["val_accuracy"].append(float(val))
             history["seconds"].append(time.perf_counter() - start)
-            bar.set_postfix(
-                cost=f"{history['cost'][-1]:.3f}", val=history["val_accuracy"][-1:] or "-"
-            )
+            show_epoch(bar, history)
     bar.close()
     return parameters, history

@@ -49,6 +49,22 @@ def learning_rate_at(step, total_steps, warmup_steps, peak):
     return peak * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def progress_bar(total, desc="training", unit="step", disable=False, **options):
+    """A tqdm bar (a widget in Jupyter) whose rate and time left are means since its start.
+
+    tqdm's default rate follows the last few steps: its estimate then forgets the pauses
+    (each epoch's validation), and the rate it shows at the end is the last steps', not the
+    run's. ``options`` go to tqdm (``file``, for instance).
+    """
+    return tqdm(total=total, desc=desc, unit=unit, smoothing=0, disable=disable, **options)
+
+
+def show_epoch(bar, history):
+    """Write the last epoch's cost and validation accuracy (numbers, "-" without one) on ``bar``."""
+    val = history["val_accuracy"]
+    bar.set_postfix(cost=f"{history['cost'][-1]:.3f}", val=f"{val[-1]:.4f}" if val else "-")
+
+
 def soft_targets(labels, C, smoothing, dtype):
     """One-hot targets (C, B) with label smoothing: 1 - smoothing + smoothing / C on the true class."""
     Y = ref.one_hot(labels, C, dtype) * (1 - smoothing)
@@ -148,13 +164,14 @@ def train_classifier(
     augment=True,
     rng=None,
     progress=True,
+    desc="training",
 ):
     """Train a [LINEAR->RELU]*(L-1) -> LINEAR->SOFTMAX network on X_train (n_x, m), y_train (1, m).
 
     Returns (parameters, history); history holds per-epoch lists "cost",
     "train_accuracy" (on the augmented batches), "val_accuracy" (when X_val is
     given) and "seconds" (cumulative). ``augment`` applies random flips and
-    crops, which assumes 3x32x32 images.
+    crops, which assumes 3x32x32 images. ``progress`` draws a bar named ``desc``.
     """
     rng = np.random.default_rng(rng)
     rows = np.ascontiguousarray(
@@ -168,7 +185,7 @@ def train_classifier(
     total_steps = epochs * steps_per_epoch
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
     start = time.perf_counter()
-    bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress)
+    bar = progress_bar(total_steps, desc=desc, disable=not progress)
     for _ in range(epochs):
         order = rng.permutation(m)
         cost_sum, correct = 0.0, 0
@@ -189,6 +206,6 @@ def train_classifier(
         if X_val is not None:
             history["val_accuracy"].append(accuracy(X_val, y_val, parameters))
         history["seconds"].append(time.perf_counter() - start)
-        bar.set_postfix(cost=f"{history['cost'][-1]:.3f}", val=history["val_accuracy"][-1:] or "-")
+        show_epoch(bar, history)
     bar.close()
     return parameters, history

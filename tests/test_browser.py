@@ -9,6 +9,7 @@ What the page shows of a check is selected in one place: ``tests.browser.Look``.
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tests.browser import (
@@ -230,14 +231,15 @@ def test_lesson_01_run_all_then_an_exercise(notebook, findings):
 
 
 def test_lesson_05_linear_backward(notebook, findings):
-    """Run All stops visibly at sigmoid_backward; linear_backward passes; db without keepdims
+    """Run All stops visibly at the first exercise; linear_backward passes; db without keepdims
     gets a message naming keepdims."""
     notebook.open(LESSON_05)
     notebook.run_all()
-    first = stopped_at(notebook, findings, "sigmoid_backward")
-    assert first == exercise_index(LESSON_05, "sigmoid_backward") + 1, "not at the check cell"
+    first_exercise = "neuron_example_backward"
+    first = stopped_at(notebook, findings, first_exercise)
+    assert first == exercise_index(LESSON_05, first_exercise) + 1, "not at the check cell"
     findings.assert_none()
-    shift_enter_runs_the_exercise(notebook, "sigmoid_backward")
+    shift_enter_runs_the_exercise(notebook, first_exercise)
 
     cell = exercise_index(LESSON_05, "linear_backward")
     right = solution_cell(LESSON_05, "linear_backward")
@@ -252,12 +254,15 @@ def test_lesson_05_linear_backward(notebook, findings):
 
 
 def test_lesson_07_progress_bar_is_a_widget(notebook):
-    """With the models written, the training cell over three data sets draws a tqdm widget."""
+    """With every exercise above it written, the training cell over three data sets draws a
+    tqdm widget."""
     notebook.open(LESSON_07)
-    for exercise in ("two_layer_model", "predict", "L_layer_model"):
-        notebook.type_into(exercise_index(LESSON_07, exercise), solution_cell(LESSON_07, exercise))
     sources = notebook.sources()
     training = next(i for i, source in enumerate(sources) if 'desc="data sets"' in source)
+    solution = nbformat.read(ROOT / "solutions" / LESSON_07, as_version=4).cells
+    for index, cell in enumerate(solution[:training]):
+        if "exercise" in cell.metadata.get("tags", []):
+            notebook.type_into(index, cell.source)
     notebook.cell(training).locator(".jp-InputPrompt").click()
     notebook.menu("Run", "Run All Above Selected Cell")
     notebook.wait_idle()

@@ -135,7 +135,7 @@ TWO_LEVEL = re.compile(
 )
 
 
-@pytest.mark.parametrize("stem", ["03_forward", "04_cost", "05_backward"])
+@pytest.mark.parametrize("stem", IDS)
 def test_every_exercise_has_a_two_level_hint(stem):
     """Between an exercise and the check above it, a hint whose answer sits in a nested level."""
     cells = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4).cells

@@ -250,7 +250,7 @@ def _uniform_cost(values, rng):
     )
 
 
-# --- lesson 05 (placed by the author of lesson 05) ----------------------------------------
+# --- lesson 05 -----------------------------------------------------------------------------------
 
 
 @exercise("gradcheck_biases")

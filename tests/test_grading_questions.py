@@ -12,6 +12,8 @@ RIGHT = {
     "zero_start": ["c", "C", " (c) ", "c."],
     "dropout_scaling": ["b", "B", "(b)"],
     "gradcheck_biases": ["b", " b"],
+    "untrained_output": ["b", "(B)"],
+    "confident_mistake": [math.log(100), 4.6, 4.61, -np.log(0.01), np.float32(4.605)],
     "diverging_rate": [0.2, 2 / 10, np.float32(0.2), np.array(0.2), 0.2004],
     "first_cost": [math.log(2), 0.693, 0.69, np.log(2), -np.log(0.5), np.float32(0.6931)],
     "uniform_cost": [math.log(10), 2.3, 2.303, np.log(10), -np.log(np.float32(0.1))],
@@ -40,6 +42,19 @@ WRONG = {
     ("gradcheck_biases", "a"): ["not (a)", "never 0 or 1"],
     ("gradcheck_biases", "c"): ["not (c)", "does not involve b's value"],
     ("gradcheck_biases", "d"): ["not (d)", "updates nothing"],
+    # untrained_output: weights of size 0.01 give outputs within a hair of 0.5
+    ("untrained_output", "a"): ["not (a)", "0.01 twice"],
+    ("untrained_output", "c"): ["not (c)", "sigmoid(0) = 0.5"],
+    ("untrained_output", "d"): ["not (d)", "next to 0"],
+    # confident_mistake: label 1 predicted 0.01 costs -log(0.01)
+    ("confident_mistake", 0.99): ["0.99: that is |y - a|", "-log(a)"],
+    ("confident_mistake", 0.98): ["squared error"],
+    ("confident_mistake", -4.605): ["never negative"],
+    ("confident_mistake", 2): ["-log10(0.01)", "natural logarithm"],
+    ("confident_mistake", 6.64): ["in bits"],
+    ("confident_mistake", 0.01): ["the prediction a itself"],
+    ("confident_mistake", 0.01005): ["the prediction a itself", "-log(1 - a)"],
+    ("confident_mistake", 1.0): ["only the term -y log(a) is active"],
     # diverging_rate: the valley's limit is 2 / 10
     ("diverging_rate", 2.0): ["limit along w", "shallow", "|1 - 10α|"],
     ("diverging_rate", 0.1): ["exactly at 0", "fastest"],
@@ -79,7 +94,9 @@ def test_wrong_answers_say_what_they_computed(key):
         assert word in text, f"{word!r} not in {text!r}"
 
 
-@pytest.mark.parametrize("exercise_id", ["zero_start", "dropout_scaling", "gradcheck_biases"])
+@pytest.mark.parametrize(
+    "exercise_id", ["zero_start", "untrained_output", "dropout_scaling", "gradcheck_biases"]
+)
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
@@ -98,7 +115,9 @@ def test_odd_choices_fail_with_the_form_of_an_answer(exercise_id, answer, words)
         assert word in text, f"{word!r} not in {text!r}"
 
 
-@pytest.mark.parametrize("exercise_id", ["diverging_rate", "first_cost", "uniform_cost"])
+@pytest.mark.parametrize(
+    "exercise_id", ["diverging_rate", "confident_mistake", "first_cost", "uniform_cost"]
+)
 @pytest.mark.parametrize(
     ("answer", "words"),
     [

@@ -93,6 +93,83 @@ def _zero_start(values, rng):
     )
 
 
+# --- lesson 03 --------------------------------------------------------------------------
+
+
+@exercise("untrained_output")
+def _untrained_output(values, rng):
+    """Weights of size 0.01 and zero biases: every output is within a hair of 0.5 (choice b)."""
+    return expect_choice(
+        values,
+        "untrained_output",
+        "b",
+        {
+            "a": "a spread between 0 and 1 needs scores Z2 of a few units. Here the inputs of "
+            "size 1 are multiplied by weights of size 0.01 twice: Z2 is of size 0.0001.",
+            "c": "tanh(0) = 0 in the hidden layer, but the output layer is a sigmoid, and "
+            "sigmoid(0) = 0.5, not 0.",
+            "d": "sigmoid reaches 1 only for large scores; with weights of size 0.01 every "
+            "score Z2 stays next to 0, where the sigmoid is 0.5.",
+        },
+    )
+
+
+# --- lesson 04 --------------------------------------------------------------------------
+
+
+@exercise("confident_mistake")
+def _confident_mistake(values, rng):
+    """One example labeled 1, predicted a = 0.01: it costs -log(0.01) = 4.6."""
+    right = -math.log(0.01)
+    return expect_near(
+        number(values, "confident_mistake"),
+        right,
+        0.006,  # 4.6 passes; 0.98, 0.99 and 1 are told apart
+        [
+            (
+                0.99,
+                "that is |y - a|, how far the prediction is from the label; the cost "
+                "is -log(a) for a label 1, which grows without bound as a goes to 0.",
+            ),
+            (0.9801, "that is the squared error (y - a)^2; cross-entropy is -log(a) here."),
+            (-right, "a cost is never negative: the cost is -log(a), and log(0.01) is negative."),
+            (2.0, "that is -log10(0.01); np.log, and the cost, use the natural logarithm."),
+            (
+                -math.log2(0.01),
+                "that is the cost in bits, -log2(0.01); the course uses the "
+                "natural logarithm, np.log.",
+            ),
+            (
+                0.01,
+                "that is the prediction a itself, or -log(1 - a) = 0.01005, the term of a "
+                "label 0; this example is labeled 1, so its cost is -log(a).",
+            ),
+        ],
+        "for a label y = 1 only the term -y log(a) is active: the cost is -log(0.01).",
+    )
+
+
+# --- lesson 05 -----------------------------------------------------------------------------------
+
+
+@exercise("gradcheck_biases")
+def _gradcheck_biases(values, rng):
+    """Nonzero biases keep ReLU units off their kink in a gradient check (choice b)."""
+    return expect_choice(
+        values,
+        "gradcheck_biases",
+        "b",
+        {
+            "a": "the cost only takes logs of the output probabilities, which are sigmoid(Z) "
+            "and never 0 or 1 for finite Z; zero biases change nothing there.",
+            "c": "db = (1/m) sum of dZ over the examples does not involve b's value at all: "
+            "it is the same formula at b = 0, and the check compares it just as well.",
+            "d": "the check updates nothing: it compares two ways of computing the gradient at "
+            "one point. (And b moves from 0 like any other parameter.)",
+        },
+    )
+
+
 # --- lesson 06 --------------------------------------------------------------------------
 
 STEEP, SHALLOW = 10.0, 1.0  # the valley's curvatures along b and along w
@@ -247,25 +324,4 @@ def _uniform_cost(values, rng):
         ],
         "every class gets the same probability; what is it, and what does one example cost "
         "when its true class gets that probability?",
-    )
-
-
-# --- lesson 05 -----------------------------------------------------------------------------------
-
-
-@exercise("gradcheck_biases")
-def _gradcheck_biases(values, rng):
-    """Nonzero biases keep ReLU units off their kink in a gradient check (choice b)."""
-    return expect_choice(
-        values,
-        "gradcheck_biases",
-        "b",
-        {
-            "a": "the cost only takes logs of the output probabilities, which are sigmoid(Z) "
-            "and never 0 or 1 for finite Z; zero biases change nothing there.",
-            "c": "db = (1/m) sum of dZ over the examples does not involve b's value at all: "
-            "it is the same formula at b = 0, and the check compares it just as well.",
-            "d": "the check updates nothing: it compares two ways of computing the gradient at "
-            "one point. (And b moves from 0 like any other parameter.)",
-        },
     )

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from nnutils.authoring.generate import ROOT
+from nnutils.progress import outline
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FENCED = re.compile(r"```bash\n(.*?)\n```", re.S)
@@ -65,3 +66,11 @@ def test_a_lessons_rounded_accuracy_is_the_benchmarks(lesson, section):
     assert abs(float(stated) - float(measured.group(1))) <= 1, (
         f"lesson {lesson} says about {stated}%, the benchmark measured {measured.group(1)}%"
     )
+
+
+def test_the_lesson_table_names_every_exercise_and_question():
+    table = README[README.index("## Lessons") : README.index("## How to work")]
+    rows = {line[2:4]: line for line in table.splitlines() if line[2:4].isdigit()}
+    for stem, lesson in outline().items():
+        missing = [e for e in lesson["exercises"] if f"`{e}`" not in rows[stem[:2]]]
+        assert not missing, f"README's row {stem[:2]} lacks {missing}"

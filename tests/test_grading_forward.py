@@ -47,7 +47,7 @@ def test_sigmoid_accepts_correct_answers(sigmoid):
         (lambda Z: 1 / np.exp(-Z), ["1 +"]),
         (lambda Z: (1 / (1 + np.exp(-Z)), Z), ["tuple", "A only"]),
         (lambda Z: np.exp(Z) / (1 + np.exp(Z)), ["NaN", "large"]),
-        (lambda Z: 1 / (1 - np.exp(-Z)), []),
+        (lambda Z: 1 / (1 - np.exp(-Z)), ["1 - e^(-Z)", "a minus where sigmoid has a plus"]),
     ],
 )
 def test_sigmoid_names_mistakes(sigmoid, words):
@@ -120,7 +120,7 @@ def test_relu_accepts_correct_answers(relu):
         (lambda Z: np.max(Z, 0), ["np.max(Z, 0)"]),
         (lambda Z: max(Z, 0), ["np.maximum"]),
         (lambda Z: (np.maximum(Z, 0), Z), ["tuple"]),
-        (np.abs, []),
+        (np.abs, ["|Z|", "np.maximum(Z, 0)"]),
     ],
 )
 def test_relu_names_mistakes(relu, words):

@@ -130,6 +130,11 @@ def _sigmoid(candidate, rng):
                 "the denominator is missing its 1 +: sigmoid(Z) = 1 / (1 + e^(-Z)).",
                 np.exp(Z.astype(float)),
             ),
+            (
+                "the denominator is 1 - e^(-Z), a minus where sigmoid has a plus: "
+                "sigmoid(Z) = 1 / (1 + e^(-Z)).",
+                1 / (1 - np.exp(-Z.astype(float))),
+            ),
         ]
         expect_activation(A, ref.sigmoid(Z), "sigmoid(Z)", mistakes, case)
     return len(Zs)
@@ -157,6 +162,11 @@ def _relu(candidate, rng):
                 "np.max(Z, 0) takes the largest entry of each column; the elementwise maximum is "
                 "np.maximum(Z, 0).",
                 np.max(Z, axis=0),
+            ),
+            (
+                "relu returned |Z|: negative entries became positive. relu sets them to 0 "
+                "and keeps the positive ones: np.maximum(Z, 0).",
+                np.abs(Z),
             ),
             *leaky_mistakes(Z, "relu"),
         ]

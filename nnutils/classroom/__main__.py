@@ -3,6 +3,7 @@
 import argparse
 from pathlib import Path
 
+from nnutils.classroom.autograde import autograde
 from nnutils.classroom.course import write_course
 
 
@@ -11,9 +12,18 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     source = commands.add_parser("source", help="write the nbgrader course source into DEST")
     source.add_argument("dest", metavar="DEST", type=Path)
+    grade = commands.add_parser(
+        "autograde",
+        help="grade the collected submissions of LESSON in a sandbox, into nbgrader's gradebook",
+    )
+    grade.add_argument("lesson", metavar="LESSON")
+    grade.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
     args = parser.parse_args(argv)
     if args.command == "source":
         write_course(args.dest)
+    elif args.command == "autograde":
+        autograde(args.course, args.lesson, args.student)
 
 
 if __name__ == "__main__":

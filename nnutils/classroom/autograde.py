@@ -1,0 +1,163 @@
+"""Class grading: ``python -m nnutils.classroom autograde LESSON``, in place of ``nbgrader autograde``.
+
+For each collected submission (``submitted/STUDENT/LESSON/LESSON.ipynb``) the genuine checks
+run in this process, which never runs student code: the submission's answer cells
+(``lesson``) run in a sandboxed child (``jail``, ``sandbox``) and each checked function is
+called there through a proxy (``remote``). Submissions are graded in parallel, one process
+per core. The results go where ``nbgrader autograde`` puts them, so that Formgrader,
+``nbgrader export``, ``generate_feedback`` and ``release_feedback`` work unchanged: the
+scores into the gradebook (each check cell's points, or 0), and
+``autograded/STUDENT/LESSON/LESSON.ipynb``: the instructor's notebook with the student's
+answers, each check cell showing its verdict (a failure's message is its error output).
+
+A submission that someone other than the grader could change after collection (a file or
+folder not owned by the grader, or writable by others) is not run: every check fails, saying so.
+"""
+
+import contextlib
+import io
+import os
+import shutil
+import stat
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.utils import parse_utc
+
+from nnutils.authoring.generate import render
+from nnutils.classroom import lesson
+from nnutils.classroom.remote import Child
+from nnutils.grading import CheckResult, run_check
+
+
+def untrusted_reason(course, path):
+    """Why the collected ``path`` may have been changed after collection, or ''."""
+    submitted = Path(course) / "submitted"
+    for item in [path, *path.parents]:
+        if item == submitted.parent:
+            return ""
+        try:
+            info = item.lstat()
+        except FileNotFoundError:  # a missing notebook is graded as one without answers
+            continue
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o002:
+            return (
+                f"the collected copy ({item.relative_to(submitted)}) could be changed after "
+                "collection, so it was not graded: collect it again."
+            )
+    return ""
+
+
+def grade_submission(course, lesson_name, student):
+    """{exercise: (CheckResult, printed text)} of one student's submission."""
+    plan = lesson.plan(Path(course) / "source" / lesson_name / f"{lesson_name}.ipynb")
+    path = Path(course) / "submitted" / student / lesson_name / f"{lesson_name}.ipynb"
+    reason = untrusted_reason(course, path)
+    if reason:
+        return {c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks}
+    grade_ids = {value for kind, value in plan.cells if kind == "answer"}
+    answers = lesson.answers(path, grade_ids)
+    child = Child(lesson.cells_to_run(plan, answers))
+    try:
+        return {c.exercise: _checked(child, c) for c in plan.checks}
+    finally:
+        child.close()
+
+
+def _checked(child, check):
+    """(CheckResult, printed text) of ``check`` on the child's function or values."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        if check.function:
+            result = run_check(check.exercise, child.function(check.function))
+        else:
+            result = _values_check(child, check)
+    return result, printed.getvalue()
+
+
+def _values_check(child, check):
+    values, missing = child.values(check.values)
+    if missing:
+        key, error = next(iter(missing.items()))
+        not_written = error.startswith("NotImplementedError")
+        sentence = f"`{key}` is not set: running your cells raised {error}."
+        return CheckResult(check.exercise, False, [sentence], not_written=not_written)
+    return run_check(check.exercise, **values)
+
+
+def feedback_notebook(plan, answers, results):
+    """The instructor's notebook with the student's answers and each check's verdict."""
+    nb = nbformat.from_dict(plan.notebook)
+    for cell in nb.cells:
+        meta = lesson.nbgrader_meta(cell)
+        if meta.get("solution"):
+            cell.source = answers.get(meta["grade_id"], "# (not in the submission)")
+        elif meta.get("grade"):
+            exercise = lesson.parse_check(cell.source)[0]
+            result, printed = results[exercise]
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] * bool(
+                printed
+            )
+            if result.passed:
+                cell.outputs.append(
+                    nbformat.v4.new_output("stream", name="stdout", text=f"{result}\n")
+                )
+            else:
+                cell.outputs.append(
+                    nbformat.v4.new_output(
+                        "error", ename="CheckFailed", evalue=str(result), traceback=[str(result)]
+                    )
+                )
+    return nb
+
+
+def record(course, lesson_name, student, results, gradebook):
+    """Write one student's results: the autograded notebook and the gradebook's scores."""
+    plan = lesson.plan(Path(course) / "source" / lesson_name / f"{lesson_name}.ipynb")
+    submitted = Path(course) / "submitted" / student / lesson_name
+    grade_ids = {value for kind, value in plan.cells if kind == "answer"}
+    answers = lesson.answers(submitted / f"{lesson_name}.ipynb", grade_ids)
+    folder = Path(course) / "autograded" / student / lesson_name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / f"{lesson_name}.ipynb").write_text(render(feedback_notebook(plan, answers, results)))
+    timestamp = None
+    stamp = submitted / "timestamp.txt"
+    if not untrusted_reason(course, stamp) and stamp.is_file():
+        text = stamp.read_text()[:100].strip()
+        shutil.copyfile(stamp, folder / "timestamp.txt")
+        with contextlib.suppress(ValueError):
+            timestamp = parse_utc(text)
+    gradebook.update_or_create_student(student)
+    gradebook.update_or_create_submission(lesson_name, student, timestamp=timestamp)
+    for check in plan.checks:
+        grade = gradebook.find_grade(check.grade_id, lesson_name, lesson_name, student)
+        grade.auto_score = check.points if results[check.exercise][0].passed else 0
+    gradebook.db.commit()
+
+
+def _grade_one(job):
+    course, lesson_name, student = job
+    return student, grade_submission(course, lesson_name, student)
+
+
+def autograde(course, lesson_name, students=None, workers=None):
+    """Grade every collected submission of ``lesson_name`` (or of ``students``); returns
+    {student: {exercise: (CheckResult, printed)}}."""
+    course = Path(course).resolve()
+    found = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{lesson_name}/"))
+    students = [s for s in found if students is None or s in students]
+    jobs = [(course, lesson_name, student) for student in students]
+    graded = {}
+    with (
+        ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,
+        Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook,
+    ):
+        for student, results in pool.map(_grade_one, jobs):
+            record(course, lesson_name, student, results, gradebook)
+            graded[student] = results
+            score = sum(result.passed for result, _ in results.values())
+            print(f"{lesson_name} {student}: {score} / {len(results)}")
+    return graded

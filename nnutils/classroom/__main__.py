@@ -4,7 +4,9 @@ import argparse
 from pathlib import Path
 
 from nnutils.classroom.autograde import autograde
+from nnutils.classroom.collect import collect
 from nnutils.classroom.course import write_course
+from nnutils.classroom.remote import EXERCISE_SECONDS
 
 
 def main(argv=None):
@@ -14,16 +16,33 @@ def main(argv=None):
     source.add_argument("dest", metavar="DEST", type=Path)
     grade = commands.add_parser(
         "autograde",
-        help="grade the collected submissions of LESSON in a sandbox, into nbgrader's gradebook",
+        help="grade the collected submissions of each LESSON in a sandbox, into nbgrader's gradebook",
     )
-    grade.add_argument("lesson", metavar="LESSON")
+    grade.add_argument("lessons", metavar="LESSON", nargs="+")
     grade.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
-    args = parser.parse_args(argv)
+    grade.add_argument(
+        "--seconds",
+        type=float,
+        default=EXERCISE_SECONDS,
+        help="wall-clock seconds one exercise's check may take (default %(default)s)",
+    )
+    gather = commands.add_parser(
+        "collect",
+        help="nbgrader collect LESSON, then seal the collected copies against changes",
+    )
+    gather.add_argument("lesson", metavar="LESSON")
+    gather.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "collect":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "source":
         write_course(args.dest)
     elif args.command == "autograde":
-        autograde(args.course, args.lesson, args.student)
+        for lesson_name in args.lessons:
+            autograde(args.course, lesson_name, args.student, seconds=args.seconds)
+    elif args.command == "collect":
+        collect(args.course, args.lesson, extra)
 
 
 if __name__ == "__main__":

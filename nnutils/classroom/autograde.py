@@ -11,7 +11,8 @@ scores into the gradebook (each check cell's points, or 0), and
 answers, each check cell showing its verdict (a failure's message is its error output).
 
 A submission that someone other than the grader could change after collection (a file or
-folder not owned by the grader, or writable by others) is not run: every check fails, saying so.
+folder not owned by the grader, or writable by others: collect with ``collect``, which
+seals) is not run: every check fails, saying so.
 """
 
 import contextlib
@@ -28,8 +29,10 @@ from nbgrader.utils import parse_utc
 
 from nnutils.authoring.generate import render
 from nnutils.classroom import lesson
-from nnutils.classroom.remote import Child
+from nnutils.classroom.remote import EXERCISE_SECONDS, Child
+from nnutils.classroom.sandbox import PRINTED
 from nnutils.grading import CheckResult, run_check
+from nnutils.grading.expect import Stopped
 
 
 def untrusted_reason(course, path):
@@ -45,13 +48,15 @@ def untrusted_reason(course, path):
         if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o002:
             return (
                 f"the collected copy ({item.relative_to(submitted)}) could be changed after "
-                "collection, so it was not graded: collect it again."
+                "collection, so it was not graded: collect it with "
+                "`python -m nnutils.classroom collect`."
             )
     return ""
 
 
-def grade_submission(course, lesson_name, student):
-    """{exercise: (CheckResult, printed text)} of one student's submission."""
+def grade_submission(course, lesson_name, student, seconds=EXERCISE_SECONDS):
+    """{exercise: (CheckResult, printed text)} of one student's submission; ``seconds``:
+    the wall-clock time each exercise's check may take."""
     plan = lesson.plan(Path(course) / "source" / lesson_name / f"{lesson_name}.ipynb")
     path = Path(course) / "submitted" / student / lesson_name / f"{lesson_name}.ipynb"
     reason = untrusted_reason(course, path)
@@ -59,7 +64,7 @@ def grade_submission(course, lesson_name, student):
         return {c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks}
     grade_ids = {value for kind, value in plan.cells if kind == "answer"}
     answers = lesson.answers(path, grade_ids)
-    child = Child(lesson.cells_to_run(plan, answers))
+    child = Child(lesson.cells_to_run(plan, answers), seconds)
     try:
         return {c.exercise: _checked(child, c) for c in plan.checks}
     finally:
@@ -74,11 +79,14 @@ def _checked(child, check):
             result = run_check(check.exercise, child.function(check.function))
         else:
             result = _values_check(child, check)
-    return result, printed.getvalue()
+    return result, printed.getvalue()[:PRINTED]
 
 
 def _values_check(child, check):
-    values, missing = child.values(check.values)
+    try:
+        values, missing = child.values(check.values)
+    except Stopped as stop:
+        return CheckResult(check.exercise, False, [str(stop)])
     if missing:
         key, error = next(iter(missing.items()))
         not_written = error.startswith("NotImplementedError")
@@ -139,17 +147,17 @@ def record(course, lesson_name, student, results, gradebook):
 
 
 def _grade_one(job):
-    course, lesson_name, student = job
-    return student, grade_submission(course, lesson_name, student)
+    course, lesson_name, student, seconds = job
+    return student, grade_submission(course, lesson_name, student, seconds)
 
 
-def autograde(course, lesson_name, students=None, workers=None):
-    """Grade every collected submission of ``lesson_name`` (or of ``students``); returns
-    {student: {exercise: (CheckResult, printed)}}."""
+def autograde(course, lesson_name, students=None, workers=None, seconds=EXERCISE_SECONDS):
+    """Grade every collected submission of ``lesson_name`` (or of ``students``) on ``workers``
+    processes (one per core); returns {student: {exercise: (CheckResult, printed)}}."""
     course = Path(course).resolve()
     found = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{lesson_name}/"))
     students = [s for s in found if students is None or s in students]
-    jobs = [(course, lesson_name, student) for student in students]
+    jobs = [(course, lesson_name, student, seconds) for student in students]
     graded = {}
     with (
         ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,

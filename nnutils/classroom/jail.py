@@ -1,8 +1,8 @@
 """How the class grader starts its child (``sandbox``): which process, as whom, with what.
 
 Always: a process of its own, in a session of its own (``kill`` reaches all it starts),
-with rlimits (``LIMITS``: CPU seconds, address space, processes, file size, no core
-dumps), a clean environment, and one BLAS thread. The wall-clock deadline per exercise is
+with rlimits (``LIMITS``: CPU seconds, address space, file size, no core dumps; as root
+also ``PROCESSES``), a clean environment, and one BLAS thread. The wall-clock deadline per exercise is
 the parent's (``remote``).
 
 With bubblewrap (``bwrap``, Debian's package ``bubblewrap``), also: new network, PID, IPC
@@ -31,10 +31,13 @@ import nnutils
 LIMITS = {
     resource.RLIMIT_CPU: 120,  # seconds, for the whole submission
     resource.RLIMIT_AS: 4 * 2**30,
-    resource.RLIMIT_NPROC: 64,
     resource.RLIMIT_FSIZE: 64 * 2**20,
     resource.RLIMIT_CORE: 0,
 }
+# Processes of the child's own user id (as root): the child itself, so fork and threads fail.
+# As another user the limit would count all of that user's processes: the PID namespace
+# then contains what the child starts, and ends it with the child.
+PROCESSES = 1
 TMP_BYTES = 128 * 2**20
 UID_BASE = 200_000  # child user ids: UID_BASE + the grading process's id, no account needed
 ENVIRONMENT = {
@@ -56,7 +59,8 @@ def uid_for(pid):
 
 
 def _limit():
-    for which, value in LIMITS.items():
+    limits = {**LIMITS, **({resource.RLIMIT_NPROC: PROCESSES} if os.geteuid() == 0 else {})}
+    for which, value in limits.items():
         resource.setrlimit(which, (value, value))
 
 

@@ -1,11 +1,11 @@
 """The grader's side of the sandbox: a submission's child process, and its functions as proxies.
 
-``Child(cells)`` runs the cells [(label, source)] in a sandboxed child (``jail``), each within
+``Child(cells, seconds)`` runs the cells [(label, source)] in a sandboxed child (``jail``), each within
 CELL_SECONDS; a cell that kills or hangs its child is skipped when the child is started again.
 ``child.function(name)`` is a ``Remote``: a callable the genuine checks call like the learner's
 function. Arguments go in; the result, the arguments as the call left them (copied back into
 the caller's objects, so in-place changes show), printed output and any exception come back,
-as data (``wire``). A check of one exercise has EXERCISE_SECONDS in all; past that, or when the
+as data (``wire``). A check of one exercise has ``seconds`` in all; past that, or when the
 child dies, the call raises ``Stopped`` with a one-line reason and the next request starts a
 new child.
 """
@@ -31,8 +31,8 @@ EXERCISE_SECONDS = 30
 class Child:
     """The sandboxed child of one submission (started on the first request)."""
 
-    def __init__(self, cells):
-        self.cells = cells
+    def __init__(self, cells, seconds=EXERCISE_SECONDS):
+        self.cells, self.seconds = cells, seconds
         self.skipped = {}  # label: why the cell was skipped
         self.errors = {}  # label: "Type: message" of a cell that raised
         self.process = None
@@ -76,17 +76,22 @@ class Child:
         process.stdin.close()
         process.stdout.close()
         if str(error) == "deadline":
-            return "it did not finish in time (the grader stopped it)."
+            return f"your code did not finish within {self.seconds:g} s: the grader stopped it."
         if status < 0 or status > 128:
             number = -status if status < 0 else status - 128
             name = signal.Signals(number).name if number in signal.valid_signals() else number
-            return f"its process was killed ({name}): it broke a limit of the sandbox."
-        return f"its process ended (status {status}) before answering."
+            return (
+                f"your code was killed ({name}): it went past a limit of the sandbox "
+                "(time, memory, processes or file size)."
+            )
+        return f"your code ended its process (status {status}) before answering."
 
     @contextmanager
     def checking(self):
-        """Give the requests inside EXERCISE_SECONDS in all."""
-        self.deadline = time.monotonic() + EXERCISE_SECONDS
+        """Give the requests inside ``seconds`` in all (not counting the child's start)."""
+        if self.process is None:
+            self._start()
+        self.deadline = time.monotonic() + self.seconds
         try:
             yield
         finally:
@@ -98,8 +103,11 @@ class Child:
     def values(self, names):
         """({key: value}, {key: "Type: message"}) of the expressions {key: expression}."""
         answer = self.request({"op": "values", "names": names}, CELL_SECONDS)
-        values = answer.get("values", {})
-        return {k: decode(v) for k, v in values.items()}, dict(answer.get("missing", {}))
+        try:
+            values = {str(k): decode(v) for k, v in answer["values"].items()}
+            return values, {str(k): str(v) for k, v in answer["missing"].items()}
+        except (WireError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise Stopped(f"your values could not be read ({error}).") from None
 
     def close(self):
         if self.process is not None:
@@ -111,37 +119,57 @@ class Remote:
 
     def __init__(self, child, name):
         self.child, self.__name__, self.exercise = child, name, name
+        self.problem = None  # why it cannot be called, once known
 
     @contextmanager
     def isolation(self, exercise_id):
-        """What ``isolation.isolated`` yields for this function: ({name: Remote}, numpy names)."""
+        """What ``isolation.isolated`` yields for this function: ({name: Remote}, numpy names).
+
+        A child that cannot answer leaves nothing to isolate; the calls then raise ``Stopped``.
+        """
         self.exercise = exercise_id
         with self.child.checking():
-            answer = self.child.request(
-                {"op": "function", "name": self.__name__, "exercise": exercise_id}
+            try:
+                answer = self.child.request(
+                    {"op": "function", "name": self.__name__, "exercise": exercise_id}
+                )
+            except Stopped as stop:
+                answer = {"stopped": str(stop)}
+            self.problem = answer.get("stopped") or (
+                f"`{self.__name__}` is not defined after running your answer cells."
+                if "undefined" in answer
+                else None
             )
             self.__signature__ = inspect.Signature(
                 [
-                    inspect.Parameter(str(name), inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                    for name in answer.get("parameters", [])
-                    if str(name).isidentifier()
+                    inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                    for name in map(str, answer.get("parameters", []))
+                    if name.isidentifier()
                 ]
             )
-            earlier = {str(name): Remote(self.child, str(name)) for name in answer["earlier"]}
-            yield earlier, [str(name) for name in answer["numpy"]]
+            earlier = {
+                str(name): Remote(self.child, str(name)) for name in answer.get("earlier", [])
+            }
+            yield earlier, [str(name) for name in answer.get("numpy", [])]
 
     def __call__(self, *args):
+        if self.problem:
+            raise Stopped(self.problem)
         answer = self.child.request(
             {"op": "call", "name": self.__name__, "exercise": self.exercise, "args": encode(args)}
         )
         if answer.get("stopped"):
             raise Stopped(str(answer["stopped"]))
-        for before, after in zip(args, decode(answer["args"]), strict=False):
-            copy_into(before, after)
+        try:
+            result, after = decode(answer.get("result")), decode(answer.get("args"))
+        except (WireError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise Stopped(f"its answer could not be read ({error}).") from None
+        for before, value in zip(args, after if isinstance(after, tuple) else (), strict=False):
+            copy_into(before, value)
         sys.stdout.write(str(answer.get("printed", "")))
         if answer.get("raised"):
             raise rebuilt(answer["raised"])
-        return decode(answer["result"])
+        return result
 
 
 def copy_into(target, value):
@@ -158,6 +186,8 @@ def copy_into(target, value):
     elif isinstance(target, tuple) and isinstance(value, list | tuple):
         for before, after in zip(target, value, strict=False):
             copy_into(before, after)
+    elif isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
+        target.bit_generator.state = value.bit_generator.state
     elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
         if target.shape == value.shape and target.flags.writeable:
             np.copyto(target, value, casting="unsafe")

@@ -2,7 +2,7 @@
 
 Nothing read from the sandbox is unpickled or evaluated. ``decode`` builds only None, bool,
 int, float, str, list, tuple, dict, NumPy arrays and scalars (``np.load`` with
-``allow_pickle=False``) and, for any other object, an empty stand-in whose type bears the
+``allow_pickle=False``), NumPy random Generators (from their state) and, for any other object, an empty stand-in whose type bears the
 original type's name (so that a check can still say "got DataFrame"). A frame is an 8-byte
 length and that many bytes of UTF-8 JSON, at most ``LIMIT`` bytes.
 """
@@ -19,6 +19,7 @@ import numpy as np
 
 LIMIT = 256 * 2**20  # bytes in one frame
 DEPTH = 64  # nesting kept; deeper values travel as stand-ins
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class WireError(Exception):
@@ -45,6 +46,8 @@ def encode(value, depth=0):
             np.save(buffer, np.asarray(value), allow_pickle=False)
             kind = "array" if isinstance(value, np.ndarray) else "scalar"
             return {kind: base64.b64encode(buffer.getvalue()).decode()}
+        if isinstance(value, np.random.Generator):
+            return {"generator": encode(value.bit_generator.state, depth + 1)}
         if isinstance(value, list | tuple):
             kind = "list" if isinstance(value, list) else "tuple"
             return {kind: [encode(item, depth + 1) for item in value]}
@@ -70,9 +73,24 @@ def decode(data):
         return items if kind == "list" else tuple(items)
     if kind == "dict" and isinstance(body, list):
         return {_key(decode(k)): decode(v) for k, v in map(_pair, body)}
+    if kind == "generator":
+        return generator(decode(body))
     if kind == "other" and isinstance(body, str):
         return stand_in(body)
     raise WireError(f"malformed value of kind {kind!r}")
+
+
+def generator(state):
+    """A NumPy Generator in ``state`` (a bit generator's ``.state``)."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in BIT_GENERATORS:
+        raise WireError(f"unknown bit generator {name!r}")
+    bits = getattr(np.random, name)()
+    try:
+        bits.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise WireError(f"bad generator state: {error}") from None
+    return np.random.Generator(bits)
 
 
 def _pair(item):

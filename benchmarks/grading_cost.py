@@ -1,0 +1,129 @@
+"""What grading a class costs: the course's sandboxed grader against ``nbgrader autograde``.
+
+    python benchmarks/grading_cost.py [--students N] [--lessons 01_data_visualisation ...]
+
+Writes the nbgrader course of the lessons into a temporary folder, generates them, and
+collects N copies of each lesson's full solution as N students' submissions. Then, lesson
+by lesson, grades the same submissions both ways, each in a process of its own:
+``nbgrader autograde LESSON`` (runs every cell, training included) and
+``python -m nnutils.classroom autograde LESSON`` (runs the setup and answer cells in the
+sandbox, the checks in the grader). Prints, per submission, the CPU time (user + system of
+every process the command started, sandboxes included) and the wall time of each, and the
+ratio of nbgrader's CPU time to ours. Both must give every submission full marks.
+
+Lesson 08 and 09 read CIFAR-10 from ``$NNUTILS_DATA``; when it is unset, a small fake set of
+the real format is made (nbgrader's figures for those lessons then understate its cost).
+Figures only: nothing is asserted about time.
+"""
+
+import argparse
+import csv
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nnutils.classroom.collect import seal
+from nnutils.classroom.course import write_course
+from nnutils.progress import outline
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(command, cwd, env):
+    """(CPU seconds, wall seconds) of running ``command`` to its end."""
+    cpu, wall = children_cpu(), time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return children_cpu() - cpu, time.perf_counter() - wall
+
+
+def full_marks(course, env, lesson, students):
+    """True when the gradebook gives every student full marks in ``lesson``."""
+    table = course / "grades.csv"
+    subprocess.run(
+        ["nbgrader", "export", f"--to={table}"],
+        cwd=course,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with open(table, newline="") as rows:
+        scores = [r for r in csv.DictReader(rows) if r["assignment"] == lesson]
+    return len(scores) == students and all(r["score"] == r["max_score"] for r in scores)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=2)
+    parser.add_argument("--lessons", nargs="+", default=list(outline()))
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="grading-cost-"))
+    course = base / "course"
+    env = {
+        **os.environ,
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+        "JUPYTER_CONFIG_DIR": str(base / ".jupyter"),
+    }
+    if "NNUTILS_DATA" not in os.environ:
+        sys.path.insert(0, str(Path(__file__).parents[1]))
+        from tests.cifar_fixture import fake_cifar, write_folder
+
+        write_folder(base / "data" / "cifar10", fake_cifar(per_batch=100, n_test=100))
+        env["NNUTILS_DATA"] = str(base / "data")
+        print(f"fake CIFAR-10 in {base / 'data'} (set NNUTILS_DATA for the real one)")
+    try:
+        write_course(course, data=env["NNUTILS_DATA"])
+        subprocess.run(
+            ["nbgrader", "generate_assignment", "*"],
+            cwd=course,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        totals = {"nbgrader": [0.0, 0.0], "sandbox": [0.0, 0.0]}
+        print(f"per submission, {args.students} submissions per lesson, {os.cpu_count()} cores")
+        print("| lesson | nbgrader CPU s | wall s | sandboxed CPU s | wall s | CPU ratio |")
+        print("|---|---|---|---|---|---|")
+        for lesson in args.lessons:
+            for n in range(args.students):
+                folder = course / "submitted" / f"student{n}" / lesson
+                folder.mkdir(parents=True)
+                shutil.copy(course / "source" / lesson / f"{lesson}.ipynb", folder)
+                seal(folder)
+            ways = {
+                "nbgrader": ["nbgrader", "autograde", lesson, "--force"],
+                "sandbox": [sys.executable, "-m", "nnutils.classroom", "autograde", lesson],
+            }
+            row = {}
+            for way, command in ways.items():
+                cpu, wall = measured(command, course, env)
+                if not full_marks(course, env, lesson, args.students):
+                    sys.exit(f"{way}: not every solution got full marks in {lesson}")
+                row[way] = (cpu / args.students, wall / args.students)
+                totals[way][0] += row[way][0]
+                totals[way][1] += row[way][1]
+            (nb_cpu, nb_wall), (our_cpu, our_wall) = row["nbgrader"], row["sandbox"]
+            print(
+                f"| {lesson} | {nb_cpu:.1f} | {nb_wall:.1f} | {our_cpu:.2f} | {our_wall:.2f} "
+                f"| {nb_cpu / our_cpu:.0f}x |"
+            )
+        (nb_cpu, nb_wall), (our_cpu, our_wall) = totals["nbgrader"], totals["sandbox"]
+        print(
+            f"| all, one student | {nb_cpu:.1f} | {nb_wall:.1f} | {our_cpu:.2f} | "
+            f"{our_wall:.2f} | {nb_cpu / our_cpu:.0f}x |"
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

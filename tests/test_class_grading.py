@@ -361,7 +361,7 @@ ATTACKS = {
         ),
         "",
         5,
-        {"leaky_relu": "PermissionError"},
+        {"leaky_relu": "os.kill"},
     ),
 }
 
@@ -415,6 +415,7 @@ def attack(classroom, lesson_grades):
             swapped[role] = done.returncode == 0
         room.classroom("autograde", ATTACKED, "--seconds", "8")
         after = room.grades()
+        room.nbgrader("generate_feedback", ATTACKED)
     finally:
         stop.set()
         listener.join()
@@ -441,6 +442,13 @@ def test_the_attacks_leave_every_other_row_unchanged(attack):
 def test_a_sealed_collection_cannot_be_swapped_and_an_open_one_is_not_graded(attack):
     _, _, _, _, swapped = attack
     assert swapped == {"swap": False, "swapopen": True}
+
+
+def test_feedback_carries_the_checks_messages(classroom, attack):
+    names = attack[0]
+    folder = classroom.course / "feedback" / names["reference"] / ATTACKED
+    page = (folder / f"{ATTACKED}.html").read_text()
+    assert "calls nnutils.reference.relu: the exercise is to write it yourself" in page
 
 
 def test_no_connection_left_the_sandbox(attack):

@@ -160,6 +160,8 @@ class Remote:
         )
         if answer.get("stopped"):
             raise Stopped(str(answer["stopped"]))
+        if "too large" in answer:
+            raise Stopped(f"your function's answer is too large to check ({answer['too large']}).")
         try:
             result, after = decode(answer.get("result")), decode(answer.get("args"))
         except (WireError, ValueError, TypeError, KeyError, AttributeError) as error:

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-LIMIT = 256 * 2**20  # bytes in one frame
+LIMIT = 64 * 2**20  # bytes in one frame
 DEPTH = 64  # nesting kept; deeper values travel as stand-ins
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
@@ -115,7 +115,7 @@ def write_frame(fd, message):
     """Send ``message`` (JSON-ready) as one frame on file descriptor ``fd``."""
     data = json.dumps(message).encode()
     if len(data) > LIMIT:
-        data = json.dumps({"error": "too large", "size": len(data)}).encode()
+        data = json.dumps({"too large": f"{len(data)} bytes"}).encode()
     view = memoryview(len(data).to_bytes(8, "big") + data)
     while view:
         view = view[os.write(fd, view) :]

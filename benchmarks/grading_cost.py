@@ -8,7 +8,8 @@ the same submissions both ways, each command in a process of its own:
 ``nbgrader autograde LESSON`` (runs every cell, training included) and
 ``python -m nnutils.classroom autograde LESSON`` (runs the setup and answer cells in the
 sandbox, the checks in the grader). CPU time is user + system of every process the command
-started, sandboxes included. Each command has a fixed cost (Python, and nbgrader's imports:
+started; a sandbox's, which its PID namespace keeps from that account, is what the grader
+prints that its sandboxes reported. Each command has a fixed cost (Python, and nbgrader's imports:
 about 3 s of CPU either way), measured once on a lesson without submissions; the table
 shows, per lesson, the CPU time per submission beyond it, the wall time per submission, and
 the ratio of nbgrader's CPU time to ours. Last, one student's lessons graded in one command
@@ -23,6 +24,7 @@ Figures only: nothing is asserted about time.
 import argparse
 import csv
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -41,13 +43,14 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def measured(command, cwd, env):
-    """(CPU seconds, wall seconds) of running ``command`` to its end."""
+def measured(command, cwd, env, check=True):
+    """(CPU seconds, wall seconds) of running ``command`` to its end; exits if it fails."""
     cpu, wall = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    if done.returncode:
+    if check and done.returncode:
         sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    return children_cpu() - cpu, time.perf_counter() - wall
+    sandboxes = sum(float(s) for s in re.findall(r"the sandboxes used ([0-9.]+) s", done.stdout))
+    return children_cpu() - cpu + sandboxes, time.perf_counter() - wall
 
 
 def full_marks(course, env, lesson, students):
@@ -103,9 +106,11 @@ def main():
                 *what,
             ],
         }
-        # What a command costs by itself: grading a lesson before anyone submitted it.
+        # What a command costs by itself: grading a lesson before anyone submitted it
+        # (nbgrader then stops with an error, once it has loaded all it needs).
         fixed = {
-            way: measured(command(args.lessons[0]), course, env)[0] for way, command in ways.items()
+            way: measured(command(args.lessons[0]), course, env, check=False)[0]
+            for way, command in ways.items()
         }
         for lesson in args.lessons:
             for n in range(args.students):

@@ -55,20 +55,23 @@ def untrusted_reason(course, path):
 
 
 def grade_submission(course, lesson_name, student, seconds=EXERCISE_SECONDS):
-    """{exercise: (CheckResult, printed text)} of one student's submission; ``seconds``:
-    the wall-clock time each exercise's check may take."""
+    """({exercise: (CheckResult, printed text)}, CPU seconds its sandbox used) of one
+    student's submission; ``seconds``: the wall-clock time each exercise's check may take."""
     plan = lesson.plan(Path(course) / "source" / lesson_name / f"{lesson_name}.ipynb")
     path = Path(course) / "submitted" / student / lesson_name / f"{lesson_name}.ipynb"
     reason = untrusted_reason(course, path)
     if reason:
-        return {c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks}
+        return {
+            c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks
+        }, 0.0
     grade_ids = {value for kind, value in plan.cells if kind == "answer"}
     answers = lesson.answers(path, grade_ids)
     child = Child(lesson.cells_to_run(plan, answers), seconds)
     try:
-        return {c.exercise: _checked(child, c) for c in plan.checks}
+        results = {c.exercise: _checked(child, c) for c in plan.checks}
     finally:
-        child.close()
+        cpu = child.close()
+    return results, cpu
 
 
 def _checked(child, check):
@@ -148,7 +151,7 @@ def record(course, lesson_name, student, results, gradebook):
 
 def _grade_one(job):
     course, lesson_name, student, seconds = job
-    return student, grade_submission(course, lesson_name, student, seconds)
+    return student, *grade_submission(course, lesson_name, student, seconds)
 
 
 def autograde(course, lesson_name, students=None, workers=None, seconds=EXERCISE_SECONDS):
@@ -158,14 +161,15 @@ def autograde(course, lesson_name, students=None, workers=None, seconds=EXERCISE
     found = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{lesson_name}/"))
     students = [s for s in found if students is None or s in students]
     jobs = [(course, lesson_name, student, seconds) for student in students]
-    graded = {}
+    graded, sandbox_cpu = {}, 0.0
     with (
         ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,
         Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook,
     ):
-        for student, results in pool.map(_grade_one, jobs):
+        for student, results, cpu in pool.map(_grade_one, jobs):
             record(course, lesson_name, student, results, gradebook)
-            graded[student] = results
+            graded[student], sandbox_cpu = results, sandbox_cpu + cpu
             score = sum(result.passed for result, _ in results.values())
             print(f"{lesson_name} {student}: {score} / {len(results)}")
+    print(f"{lesson_name}: {len(graded)} graded; the sandboxes used {sandbox_cpu:.2f} s of CPU")
     return graded

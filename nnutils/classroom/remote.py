@@ -11,9 +11,11 @@ new child.
 """
 
 import builtins
+import contextlib
 import inspect
 import os
 import signal
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ from nnutils.grading.expect import Stopped
 
 CELL_SECONDS = 30
 EXERCISE_SECONDS = 30
+CLOSE_SECONDS = 5
 
 
 class Child:
@@ -33,7 +36,7 @@ class Child:
 
     def __init__(self, cells, seconds=EXERCISE_SECONDS):
         self.cells, self.seconds = cells, seconds
-        self.skipped = {}  # label: why the cell was skipped
+        self.skipped = {}  # label: why the cell stopped the child (it is skipped after)
         self.errors = {}  # label: "Type: message" of a cell that raised
         self.process = None
         self.deadline = None
@@ -73,8 +76,9 @@ class Child:
         except ProcessLookupError:
             pass
         status = process.wait()
-        process.stdin.close()
-        process.stdout.close()
+        for pipe in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
         if str(error) == "deadline":
             return f"your code did not finish within {self.seconds:g} s: the grader stopped it."
         if status < 0 or status > 128:
@@ -100,6 +104,11 @@ class Child:
     def function(self, name):
         return Remote(self, name)
 
+    def trouble(self):
+        """' (running your cells: ...)' naming the first cell's error or stop, else ''."""
+        found = [*self.errors.values(), *self.skipped.values()]
+        return f" (running your cells: {found[0]})" * bool(found)
+
     def values(self, names):
         """({key: value}, {key: "Type: message"}) of the expressions {key: expression}."""
         answer = self.request({"op": "values", "names": names}, CELL_SECONDS)
@@ -110,8 +119,20 @@ class Child:
             raise Stopped(f"your values could not be read ({error}).") from None
 
     def close(self):
-        if self.process is not None:
-            self._stop(WireError("closed"))
+        """End the child: it exits when its input closes (it is killed after CLOSE_SECONDS).
+
+        Returns the CPU seconds it says it used (0 if it does not say)."""
+        if self.process is None:
+            return 0.0
+        self.process.stdin.close()
+        try:
+            cpu = read_frame(self.process.stdout.fileno(), time.monotonic() + CLOSE_SECONDS)["cpu"]
+        except (WireError, TypeError, KeyError):
+            cpu = 0.0
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=CLOSE_SECONDS)
+        self._stop(WireError("closed"))
+        return float(cpu) if isinstance(cpu, int | float) else 0.0
 
 
 class Remote:
@@ -136,7 +157,7 @@ class Remote:
             except Stopped as stop:
                 answer = {"stopped": str(stop)}
             self.problem = answer.get("stopped") or (
-                f"`{self.__name__}` is not defined after running your answer cells."
+                f"`{self.__name__}` is not defined{self.child.trouble()}."
                 if "undefined" in answer
                 else None
             )
@@ -165,7 +186,7 @@ class Remote:
         try:
             result, after = decode(answer.get("result")), decode(answer.get("args"))
         except (WireError, ValueError, TypeError, KeyError, AttributeError) as error:
-            raise Stopped(f"its answer could not be read ({error}).") from None
+            raise Stopped(f"your function's answer could not be read ({error}).") from None
         for before, value in zip(args, after if isinstance(after, tuple) else (), strict=False):
             copy_into(before, value)
         sys.stdout.write(str(answer.get("printed", "")))

@@ -59,11 +59,8 @@ RELEASE = (
     f"nbgrader release_assignment {LESSON}",
 )
 GRADE = (
-    f"nbgrader collect {LESSON}",
-    # GRADER: nbgrader's own autograde, until the course's sandboxed class grader
-    # (`python -m nnutils.classroom autograde`, issue 22) lands; then this line becomes
-    # that command, in TEACHING.md too.
-    f"nbgrader autograde {LESSON}",
+    f"python -m nnutils.classroom collect {LESSON}",
+    f"python -m nnutils.classroom autograde {LESSON}",
     f"nbgrader generate_feedback {LESSON}",
     f"nbgrader release_feedback {LESSON}",
     "nbgrader export --to grades.csv",

@@ -1,10 +1,13 @@
-"""``python -m nnutils.classroom COMMAND``: the teacher's commands."""
+"""``python -m nnutils.classroom COMMAND``: the teacher's commands (see TEACHING.md)."""
 
 import argparse
 from pathlib import Path
 
 from nnutils.classroom import setup as class_setup
+from nnutils.classroom.autograde import autograde
+from nnutils.classroom.collect import collect
 from nnutils.classroom.course import write_course
+from nnutils.classroom.remote import EXERCISE_SECONDS
 from nnutils.files import why_not_written
 
 
@@ -31,7 +34,28 @@ def main(argv=None):
     hub.add_argument("--data", type=Path, default=class_setup.DATA, help="CIFAR-10, shared")
     hub.add_argument("--config-dir", type=Path, default=class_setup.CONFIG_DIR)
     hub.add_argument("--course-id", default=class_setup.COURSE_ID)
-    args = parser.parse_args(argv)
+    gather = commands.add_parser(
+        "collect",
+        help="nbgrader collect LESSON, then seal the collected copies against changes",
+    )
+    gather.add_argument("lesson", metavar="LESSON")
+    gather.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
+    grade = commands.add_parser(
+        "autograde",
+        help="grade the collected submissions of each LESSON in a sandbox, into nbgrader's gradebook",
+    )
+    grade.add_argument("lessons", metavar="LESSON", nargs="+")
+    grade.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument(
+        "--seconds",
+        type=float,
+        default=EXERCISE_SECONDS,
+        help="wall-clock seconds one exercise's check may take (default %(default)s)",
+    )
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "collect":  # collect passes the rest to nbgrader collect
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "source":
         source_command(args.dest, args.force)
     elif args.command == "setup":
@@ -44,6 +68,11 @@ def main(argv=None):
             config_dir=args.config_dir,
             course_id=args.course_id,
         )
+    elif args.command == "collect":
+        collect(args.course, args.lesson, extra)
+    elif args.command == "autograde":
+        for lesson_name in args.lessons:
+            autograde(args.course, lesson_name, args.student, seconds=args.seconds)
 
 
 def source_command(dest, force):

@@ -24,8 +24,9 @@ import numpy as np
 
 from .. import progress
 from ..display import fail_html, pass_html, show
-from .expect import Interrupted, Mistake, NotWritten, text_of
+from .expect import Interrupted, Mistake, NotWritten, Stopped, text_of
 from .isolation import isolated
+from .own_code import own_code_only
 
 EXERCISES = {}
 
@@ -125,7 +126,8 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
         return CheckResult(exercise_id, False, [f"nothing to check: pass your {exercise_id}."])
     subject = values if candidate is None else candidate
     with isolated(subject, exercise_id, EXERCISES) as (earlier, numpy_names):
-        result = _cases_again(exercise_id, subject, seed)
+        own = own_code_only(subject, exercise_id, earlier)
+        result = _cases_again(exercise_id, own, seed)
     result.notes += [
         f"{', '.join(numpy_names)} had been reassigned in this kernel; the check used "
         "NumPy's own (restart the kernel to get them back everywhere)."
@@ -172,6 +174,8 @@ def _verdict(exercise_id, subject, rng):
         return CheckResult(exercise_id, False, [mistake.sentence, *mistake.details], 0, True)
     except Mistake as mistake:
         return CheckResult(exercise_id, False, [mistake.sentence, *mistake.details])
+    except Stopped as stop:
+        return CheckResult(exercise_id, False, [str(stop)])
     except Interrupted as interrupt:
         raise CheckInterrupted(f"interrupted while running your {interrupt}.") from None
     except KeyboardInterrupt:

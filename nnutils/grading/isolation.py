@@ -94,8 +94,13 @@ def isolated(candidate, exercise_id, exercises):
     """Run a check with the course's earlier exercises and NumPy's own functions.
 
     Yields (earlier, numpy_names): the learner's earlier functions that were set
-    aside ({name: function}) and the names of the NumPy functions restored.
+    aside ({name: function}) and the names of the NumPy functions restored. A function
+    that runs elsewhere (the class grader's sandbox) isolates itself: its ``isolation``.
     """
+    if hasattr(candidate, "isolation"):
+        with candidate.isolation(exercise_id) as found:
+            yield found
+        return
     earlier = earlier_exercises(candidate, exercise_id, exercises)
     numpy_own, linalg_own = _changed(np, NUMPY), _changed(np.linalg, LINALG)
     namespace = candidate.__globals__ if earlier else {}

@@ -73,6 +73,37 @@ def initialize_parameters_deep(layer_dims, rng=None, dtype=np.float64):
     return parameters
 
 
+# --- 01 one neuron: logistic regression ----------------------------------------
+
+
+def neuron_propagate(X, Y, w, b):
+    """One sigmoid neuron on m examples: its cost J and the gradients of J.
+
+    X (n_x, m), Y (1, m) of 0s and 1s, w (1, n_x), b (1, 1). Returns (cost, dw, db):
+    the mean cross-entropy as a float, dw (1, n_x) and db (1, 1) in X's dtype.
+    """
+    A = sigmoid(w @ X + b)
+    dw, db = neuron_batch_backward(X, Y, w, b)
+    return compute_cost(A, Y), dw, db
+
+
+def train_neuron(X, Y, learning_rate, num_iterations):
+    """Gradient descent on one sigmoid neuron from w = 0, b = 0.
+
+    Returns (w, b, costs): w (1, n_x) and b (1, 1) in X's dtype, and the list of the
+    ``num_iterations`` costs, each taken before its step.
+    """
+    w = np.zeros((1, X.shape[0]), dtype=X.dtype)
+    b = np.zeros((1, 1), dtype=X.dtype)
+    costs = []
+    for _ in range(num_iterations):
+        cost, dw, db = neuron_propagate(X, Y, w, b)
+        w = w - learning_rate * dw
+        b = b - learning_rate * db
+        costs.append(cost)
+    return w, b, costs
+
+
 # --- 03 forward propagation ---------------------------------------------------
 
 

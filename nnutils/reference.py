@@ -302,14 +302,17 @@ def linear_activation_backward(dA, cache, activation, input_gradient=True):
     return linear_backward(dZ, linear_cache, input_gradient)
 
 
-def L_model_backward(AL, Y, caches, input_gradient=True):
+def L_model_backward(AL, Y, caches, output_activation="sigmoid", input_gradient=True):
     """Gradients of the cross-entropy cost for the L-layer model.
 
-    The output layer uses dZL = AL - Y, which holds both for sigmoid with binary
-    cross-entropy and for softmax with categorical cross-entropy. Returns a dict
-    with ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L (``dA0`` only with
-    ``input_gradient``, the default; training does not need it).
+    ``output_activation`` is the one ``L_model_forward`` used: "sigmoid" (AL, Y of shape
+    (1, m), binary cross-entropy) or "softmax" (AL, one-hot Y of shape (C, m), categorical
+    cross-entropy). Either way the output layer has dZL = AL - Y. Returns a dict with
+    ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L (``dA0`` only with ``input_gradient``,
+    the default; training does not need it).
     """
+    if output_activation not in ("sigmoid", "softmax"):
+        raise ValueError(f"unknown output activation {output_activation!r}")
     L = len(caches)
     grads = {}
     dZ = AL - np.asarray(Y, dtype=AL.dtype)

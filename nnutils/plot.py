@@ -527,3 +527,181 @@ def plot_zca(X_raw, X_white, W, lam, epsilon, pixels=((8, 8), (20, 24)), radius=
     ax.tick_params(labelsize=7)
     ax.legend(fontsize="small")
     return fig
+
+
+def _box(ax, x, y, text, facecolor="white", fontsize=10, gid=None):
+    """A text in a rounded box centered at (x, y); returns the Text (its box is its bbox patch)."""
+    return ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        gid=gid,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": facecolor, "edgecolor": "#4d4d4d"},
+    )
+
+
+def _arrow(ax, start, end, color="k", style="-|>", linestyle="-"):
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={"arrowstyle": style, "color": color, "lw": 1.3, "linestyle": linestyle},
+    )
+
+
+def plot_layer_pipeline(L=3, ax=None, title=None):
+    """The forward and backward passes of an L-layer network, with what each cache holds.
+
+    Top row (black, left to right): X = A0 through layers 1 .. L (ReLU, then sigmoid) to AL
+    and the cost. Middle row: caches[l - 1], the cache of layer l, ((A{l-1}, W{l}, b{l}), Z{l}),
+    written by the forward pass (dashed, down) and read by the backward pass. Bottom row (red,
+    right to left): dZL = AL - Y, then each layer hands dA{l-1} down and gives dW{l}, db{l}.
+    """
+    ax = _axes(ax, figsize=(2.2 * L + 4.2, 4.4))
+    red = CLASS_COLORS[1]
+    step = 3.0
+    xs = [1.6 + step * l for l in range(1, L + 1)]
+    top, middle, bottom, out = 3.2, 1.9, 0.6, -0.35
+    _box(ax, 0.4, top, "$X = A^{[0]}$", "#f0f0f0", gid="box")
+    for l, x in enumerate(xs, start=1):
+        activation = "SIGMOID" if l == L else "RELU"
+        _box(ax, x, top, f"layer {l}\nLINEAR → {activation}", gid="box")
+        _box(
+            ax,
+            x,
+            middle,
+            f"caches[{l - 1}]\n$((A^{{[{l - 1}]}}, W^{{[{l}]}}, b^{{[{l}]}}),\\ Z^{{[{l}]}})$",
+            "#fff7e0",
+            fontsize=9,
+            gid="box",
+        )
+        _box(ax, x, bottom, f"layer {l}\nbackward", "#fde8e8", gid="box")
+        ax.text(x, out, f"$dW^{{[{l}]}},\\ db^{{[{l}]}}$", color=red, ha="center", fontsize=10)
+        _arrow(ax, (x, bottom - 0.3), (x, out + 0.25), red)
+        _arrow(ax, (x, top - 0.38), (x, middle + 0.38), "#7f7f7f", linestyle="--")
+        _arrow(ax, (x, middle - 0.38), (x, bottom + 0.35), "#7f7f7f", linestyle="--")
+    end = xs[-1] + step
+    _box(ax, end, top, "$A^{[L]}$ → cost $J$", "#f0f0f0", gid="box")
+    _box(ax, end, bottom, "$dZ^{[L]} = A^{[L]} - Y$", "#fde8e8", gid="box")
+    _arrow(ax, (end, top - 0.3), (end, bottom + 0.3), red)
+    lefts = [0.4, *xs]
+    for l, (a, b) in enumerate(zip(lefts, [*xs, end], strict=True)):
+        _arrow(ax, (a + (0.55 if l == 0 else 1.05), top), (b - 1.05, top))
+        ax.text((a + b) / 2 + 0.1, top + 0.2, f"$A^{{[{l}]}}$", ha="center", fontsize=10)
+        if l >= 1:
+            _arrow(ax, (b - 0.95, bottom), (a + 0.65, bottom), red)
+            label = f"$dA^{{[{l}]}}$" if b != end else ""
+            ax.text((a + b) / 2, bottom + 0.2, label, color=red, ha="center", fontsize=10)
+    _arrow(ax, (xs[0] - 0.65, bottom), (0.4, bottom), red)
+    ax.text(0.9, bottom + 0.2, "$dA^{[0]}$", color=red, ha="center", fontsize=10)
+    ax.text(-0.6, top + 0.75, "forward →", fontsize=10, ha="left")
+    ax.text(-0.6, middle, "kept", fontsize=10, ha="left", color="#7f7f7f")
+    ax.text(-0.6, bottom - 0.75, "← backward", fontsize=10, ha="left", color=red)
+    ax.set_xlim(-0.8, end + 1.3)
+    ax.set_ylim(-0.8, 4.1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_im2col(size=4, k=2, filters=2, ax=None, title=None):
+    """How im2col turns a convolution into one matrix product, on a numbered size x size image.
+
+    Left: the image (one channel, one example), two of its k x k windows outlined. Middle: the
+    columns that the course's ``im2col`` makes, one per window, in its order. Right: the
+    filters as rows of W_col (filters, k k) times the columns gives (filters, windows), each
+    row one output map of (size - k + 1)^2 positions. Patches carry a gid naming their group.
+    """
+    from .engine.conv import im2col
+
+    image = np.arange(1, size * size + 1).reshape(1, 1, size, size)
+    cols, (H_out, W_out) = im2col(image, k, 1, 0)
+    n_rows, n_cols = cols.shape
+    ax = _axes(ax, figsize=(13, 4.0))
+    colors = ["#d6604d", "#4393c3"]
+    chosen = [0, n_cols - 1]  # the first and last windows
+
+    def grid(x0, y0, values, gid, highlight=None):
+        rows, columns = values.shape
+        for i in range(rows):
+            for j in range(columns):
+                face = highlight(i, j) if highlight else None
+                ax.add_patch(
+                    plt.Rectangle(
+                        (x0 + j, y0 - i - 1),
+                        1,
+                        1,
+                        facecolor=face or "white",
+                        edgecolor="#4d4d4d",
+                        lw=0.8,
+                        gid=gid,
+                    )
+                )
+                ax.text(x0 + j + 0.5, y0 - i - 0.5, str(values[i, j]), ha="center", va="center")
+
+    top = n_rows + 1.5
+    image_y = top - (n_rows - size) / 2 - 0.5
+    grid(0, image_y, image[0, 0], "image")
+    for window, color in zip(chosen, colors, strict=True):
+        y, x = divmod(window, W_out)
+        ax.add_patch(plt.Rectangle((x, image_y - y - k), k, k, fill=False, edgecolor=color, lw=3))
+    ax.text(size / 2, top + 0.3, f"image {size} × {size}\nwindows {k} × {k}", ha="center")
+
+    columns_x = size + 3.0
+    column_color = dict(zip(chosen, colors, strict=True))
+    grid(columns_x, top - 0.5, cols, "columns", lambda i, j: column_color.get(j) and "#f4e3c9")
+    for window, color in column_color.items():
+        ax.add_patch(
+            plt.Rectangle(
+                (columns_x + window, top - 0.5 - n_rows),
+                1,
+                n_rows,
+                fill=False,
+                edgecolor=color,
+                lw=3,
+            )
+        )
+    ax.text(
+        columns_x + n_cols / 2,
+        top + 0.3,
+        f"im2col: one column per window\n({k}·{k}, {H_out}·{W_out}) = {cols.shape}",
+        ha="center",
+    )
+    _arrow(ax, (size + 0.3, top - 2), (columns_x - 0.3, top - 2))
+
+    product_x = columns_x + n_cols + 2.0
+    weights = np.array([["ab"[f] + str(p + 1) for p in range(n_rows)] for f in range(filters)])
+    grid(product_x, top - 0.5, weights, "W_col")
+    ax.text(
+        product_x + n_rows / 2,
+        top + 0.3,
+        f"filters as rows\nW_col ({filters}, {k}·{k})",
+        ha="center",
+    )
+    ax.text(product_x + n_rows + 0.4, top - 1.5, "@ columns =", va="center", fontsize=11)
+    result_x = product_x + n_rows + 4.2
+    names = np.array([[f"z{f + 1}" for _ in range(n_cols)] for f in range(filters)])
+    grid(result_x, top - 0.5, names, "Z")
+    ax.text(
+        result_x + n_cols / 2,
+        top + 0.3,
+        f"Z ({filters}, {H_out}·{W_out})\nrow f is output map f",
+        ha="center",
+    )
+    ax.text(
+        result_x + n_cols / 2,
+        top - filters - 1.2,
+        f"reshape each row to {H_out} × {W_out}",
+        ha="center",
+    )
+    ax.set_xlim(-0.5, result_x + n_cols + 0.5)
+    ax.set_ylim(0, top + 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -73,6 +73,37 @@ def initialize_parameters_deep(layer_dims, rng=None, dtype=np.float64):
     return parameters
 
 
+# --- 01 one neuron: logistic regression ----------------------------------------
+
+
+def neuron_propagate(X, Y, w, b):
+    """One sigmoid neuron on m examples: its cost J and the gradients of J.
+
+    X (n_x, m), Y (1, m) of 0s and 1s, w (1, n_x), b (1, 1). Returns (cost, dw, db):
+    the mean cross-entropy as a float, dw (1, n_x) and db (1, 1) in X's dtype.
+    """
+    A = sigmoid(w @ X + b)
+    dw, db = neuron_batch_backward(X, Y, w, b)
+    return compute_cost(A, Y), dw, db
+
+
+def train_neuron(X, Y, learning_rate, num_iterations):
+    """Gradient descent on one sigmoid neuron from w = 0, b = 0.
+
+    Returns (w, b, costs): w (1, n_x) and b (1, 1) in X's dtype, and the list of the
+    ``num_iterations`` costs, each taken before its step.
+    """
+    w = np.zeros((1, X.shape[0]), dtype=X.dtype)
+    b = np.zeros((1, 1), dtype=X.dtype)
+    costs = []
+    for _ in range(num_iterations):
+        cost, dw, db = neuron_propagate(X, Y, w, b)
+        w = w - learning_rate * dw
+        b = b - learning_rate * db
+        costs.append(cost)
+    return w, b, costs
+
+
 # --- 03 forward propagation ---------------------------------------------------
 
 
@@ -271,14 +302,17 @@ def linear_activation_backward(dA, cache, activation, input_gradient=True):
     return linear_backward(dZ, linear_cache, input_gradient)
 
 
-def L_model_backward(AL, Y, caches, input_gradient=True):
+def L_model_backward(AL, Y, caches, output_activation="sigmoid", input_gradient=True):
     """Gradients of the cross-entropy cost for the L-layer model.
 
-    The output layer uses dZL = AL - Y, which holds both for sigmoid with binary
-    cross-entropy and for softmax with categorical cross-entropy. Returns a dict
-    with ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L (``dA0`` only with
-    ``input_gradient``, the default; training does not need it).
+    ``output_activation`` is the one ``L_model_forward`` used: "sigmoid" (AL, Y of shape
+    (1, m), binary cross-entropy) or "softmax" (AL, one-hot Y of shape (C, m), categorical
+    cross-entropy). Either way the output layer has dZL = AL - Y. Returns a dict with
+    ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L (``dA0`` only with ``input_gradient``,
+    the default; training does not need it).
     """
+    if output_activation not in ("sigmoid", "softmax"):
+        raise ValueError(f"unknown output activation {output_activation!r}")
     L = len(caches)
     grads = {}
     dZ = AL - np.asarray(Y, dtype=AL.dtype)

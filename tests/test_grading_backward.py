@@ -317,11 +317,61 @@ def _dZ_as_dA(AL, Y, caches):
     return grads
 
 
+def learner(sigmoid_route):
+    """A learner's L_model_backward: ``sigmoid_route`` for "sigmoid", the shortcut for "softmax"."""
+
+    def L_model_backward(AL, Y, caches, output_activation="sigmoid"):
+        if output_activation == "softmax":
+            return _shortcut(AL, Y, caches)
+        return sigmoid_route(AL, Y, caches)
+
+    return L_model_backward
+
+
+def _shortcut_for_both(AL, Y, caches, output_activation="sigmoid"):
+    return _shortcut(AL, Y, caches)
+
+
 @pytest.mark.parametrize(
-    "candidate", [ref.L_model_backward, _classic, _textbook_indices, _shortcut]
+    "candidate",
+    [
+        ref.L_model_backward,
+        learner(_classic),
+        learner(_textbook_indices),
+        learner(_shortcut),
+        _shortcut_for_both,
+    ],
 )
 def test_L_model_backward_accepts(candidate):
     passes("L_model_backward", candidate)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "words"),
+    [
+        (_shortcut, ["fourth argument", 'output_activation="sigmoid"']),
+        (lambda AL, Y, c, a="sigmoid": _classic(AL, Y, c), ["output_activation is ignored"]),
+        (
+            lambda AL, Y, c, a="sigmoid": (
+                {k: -v for k, v in _shortcut(AL, Y, c).items()}
+                if a == "softmax"
+                else _shortcut(AL, Y, c)
+            ),
+            ["wrong sign", "not Y - AL"],
+        ),
+        (
+            lambda AL, Y, c, a="sigmoid": (
+                {k: v / AL.shape[1] for k, v in _shortcut(AL, Y, c).items()}
+                if a == "softmax"
+                else _shortcut(AL, Y, c)
+            ),
+            ["m times too small", "no 1/m"],
+        ),
+    ],
+)
+def test_L_model_backward_names_softmax_mistakes(candidate, words):
+    """The default cases pass; the softmax cases name the slip."""
+    fails_with("L_model_backward", candidate, *words)
 
 
 @pytest.mark.parametrize(

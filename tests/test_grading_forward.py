@@ -265,8 +265,9 @@ def test_linear_activation_forward_names_mistakes(linear_activation_forward, wor
 def forward(
     X,
     parameters,
+    output_activation="sigmoid",
     hidden="relu",
-    output="sigmoid",
+    output=None,
     first=1,
     last_hidden=None,
     output_layer=True,
@@ -276,6 +277,7 @@ def forward(
 ):
     """An L_model_forward with the knobs learners turn by mistake (defaults: correct)."""
     L = len(parameters) // 2 if L is None else L
+    output = output_activation if output is None else output
     last_hidden = L - 1 if last_hidden is None else last_hidden
     A, caches = X, []
     for l in range(first, last_hidden + 1):
@@ -293,14 +295,21 @@ def forward(
     return AL, caches
 
 
-def forward_einsum(X, parameters):
+def forward_einsum(X, parameters, output_activation="sigmoid"):
     L = len(parameters) // 2
     caches = []
     A = X
     for l in range(1, L + 1):
         W, b = parameters["W" + str(l)], parameters["b" + str(l)]
         Z = np.einsum("ij,jk->ik", W, A) + b
-        A_prev, A = A, np.where(Z > 0, Z, 0) if l < L else 1 / (1 + np.exp(-Z))
+        if l < L:
+            A_next = np.where(Z > 0, Z, 0)
+        elif output_activation == "softmax":
+            E = np.exp(Z - Z.max(axis=0))
+            A_next = E / E.sum(axis=0)
+        else:
+            A_next = 1 / (1 + np.exp(-Z))
+        A_prev, A = A, A_next
         caches.append(((A_prev, W, b), Z))
     return A, tuple(caches)
 
@@ -327,11 +336,30 @@ def forward_with_stale_input(X, parameters):
         ref.L_model_forward,
         forward,
         forward_einsum,
-        lambda X, p: forward(X, p, cache=lambda c: [list(c[0]), c[1]]),
+        lambda X, p, output_activation="sigmoid": forward(
+            X, p, output_activation, cache=lambda c: [list(c[0]), c[1]]
+        ),
     ],
 )
 def test_L_model_forward_accepts_correct_answers(L_model_forward):
     passes("L_model_forward", L_model_forward)
+
+
+@pytest.mark.parametrize(
+    ("L_model_forward", "words"),
+    [
+        (lambda X, p: forward(X, p), ["third argument", 'output_activation="sigmoid"']),
+        (lambda X, p, a="sigmoid": forward(X, p), ["output_activation is ignored"]),
+        (
+            lambda X, p, a="sigmoid": forward(X, p, a, hidden="relu" if a == "sigmoid" else a),
+            ["hidden layer but uses softmax"],
+        ),
+        (lambda X, p, a="sigmoid": forward(X, p, a, output="relu"), ["output layer uses relu"]),
+    ],
+)
+def test_L_model_forward_names_softmax_mistakes(L_model_forward, words):
+    """The default cases pass; the softmax cases name the slip."""
+    fails_with("L_model_forward", L_model_forward, *words)
 
 
 @pytest.mark.parametrize(

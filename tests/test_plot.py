@@ -205,3 +205,45 @@ def test_learning_curves_of_one_epoch_show_a_point():
         np.testing.assert_array_equal(long.get_lines()[0].get_xdata(), np.arange(500))
     finally:
         plt.close("all")
+
+
+def _boxes_overlap(fig, texts):
+    """True when any two of the texts' boxes overlap on the drawn figure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    extents = [t.get_bbox_patch().get_window_extent(renderer) for t in texts]
+    return any(a.overlaps(b) for i, a in enumerate(extents) for b in extents[i + 1 :])
+
+
+def test_layer_pipeline_names_every_cache_and_gradient_and_no_boxes_overlap():
+    ax = plot.plot_layer_pipeline(L=3)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for l in (1, 2, 3):
+        assert f"caches[{l - 1}]" in texts and f"W^{{[{l}]}}" in texts and f"Z^{{[{l}]}}" in texts
+        assert f"dW^{{[{l}]}}" in texts and f"dA^{{[{l - 1}]}}" in texts
+    assert "LINEAR → SIGMOID" in texts and texts.count("LINEAR → RELU") == 2
+    assert "dZ^{[L]} = A^{[L]} - Y" in texts
+    boxes = [t for t in ax.texts if t.get_gid() == "box"]
+    assert len(boxes) == 3 * 3 + 3
+    assert not _boxes_overlap(ax.figure, boxes)
+    plt.close(ax.figure)
+
+
+def test_im2col_figure_shows_the_columns_im2col_makes_and_no_groups_overlap():
+    ax = plot.plot_im2col(size=4, k=2)
+    texts = [t.get_text() for t in ax.texts]
+    assert any("im2col" in t and "(4, 9)" in t for t in texts)
+    assert any("W_col (2, 2·2)" in t for t in texts) and any("@" in t for t in texts)
+    groups = {}
+    for patch in ax.patches:
+        if patch.get_gid():
+            groups.setdefault(patch.get_gid(), []).append(patch.get_bbox())
+    assert set(groups) == {"image", "columns", "W_col", "Z"}
+    assert len(groups["columns"]) == 4 * 9 and len(groups["image"]) == 16
+    spans = {gid: (min(b.x0 for b in bs), max(b.x1 for b in bs)) for gid, bs in groups.items()}
+    ordered = sorted(spans.values())
+    assert all(left[1] < right[0] for left, right in zip(ordered, ordered[1:], strict=False))
+    # row 0 of the columns: the top-left pixel of every window, in im2col's order
+    first_column = [t for t in texts if t.isdigit()][16:]
+    assert first_column[:9] == ["1", "2", "3", "5", "6", "7", "9", "10", "11"]
+    plt.close(ax.figure)

@@ -447,6 +447,60 @@ def _L_model_backward(candidate, rng):
             expect_array(
                 got[key], expected[key], f"grads['{key}']", mistakes, case, dtype_hint=LABELS_DTYPE
             )
+    return len(cases) + _softmax_backward_cases(candidate, rng)
+
+
+def _softmax_backward_cases(candidate, rng):
+    """With output_activation="softmax": one-hot Y (C, m) and dZL = AL - Y; 1 to 3 layers."""
+    cases = [[int(rng.integers(2, 5)), 3], [3, 4, int(rng.integers(3, 6))]]
+    cases.append([int(k) for k in rng.integers(2, 6, size=3)] + [int(rng.integers(3, 6))])
+    for index, dims in enumerate(cases):
+        dtype = case_dtype(index, len(cases))
+        m, C = int(rng.integers(2, 8)), dims[-1]
+        parameters, X, _ = random_network(rng, dims, m, dtype=dtype)
+        _moderate_output(parameters, X)
+        AL, caches = ref.L_model_forward(X, parameters, "softmax")
+        Y = ref.one_hot(rng.integers(0, C, size=(1, m)), C, dtype=np.int64)
+        L = len(caches)
+        case = (
+            f'with output_activation="softmax", layer_dims={dims} ({C} classes), m={m}, '
+            f"{np.dtype(dtype).name} (Y one-hot, (C, m), of ints)."
+        )
+        expected = ref.L_model_backward(AL, Y, caches, "softmax")
+        hints = [
+            (
+                r"takes 3 positional arguments but 4 were given",
+                'L_model_backward needs a fourth argument, output_activation="sigmoid" by '
+                'default: def L_model_backward(AL, Y, caches, output_activation="sigmoid").',
+            ),
+            ("^ValueError", CACHE_HINT),
+        ]
+        got = call(candidate, "L_model_backward", AL, Y, caches, "softmax", hints=hints)
+        order = _expect_grad_keys(got, L, case)
+        m = AL.shape[1]
+        variants = [
+            (
+                "output_activation is ignored: a softmax output layer with the categorical "
+                "cross-entropy has dZL = AL - Y (softmax_cross_entropy_backward), not the "
+                "sigmoid's dAL and sigmoid_backward.",
+                _backward_variant(AL, Y, caches, "sigmoid", "relu"),
+            ),
+            (
+                "every gradient has the wrong sign: dZL = AL - Y, not Y - AL.",
+                {key: -value for key, value in expected.items()},
+            ),
+            (
+                "the gradients are m times too small: dZL = AL - Y has no 1/m; it comes once, "
+                "in linear_backward.",
+                {key: value / m for key, value in expected.items()},
+            ),
+        ]
+        for key in order:
+            _expect_layer_order(got[key], key, expected, case)
+            mistakes = [(sentence, wrong[key]) for sentence, wrong in variants]
+            expect_array(
+                got[key], expected[key], f"grads['{key}']", mistakes, case, dtype_hint=LABELS_DTYPE
+            )
     return len(cases)
 
 

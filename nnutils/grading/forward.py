@@ -388,12 +388,26 @@ def expect_cache_order(caches, parameters, L, case):
         )
 
 
-def input_mistakes(l, X, caches):
-    """(sentence, value) pairs for a wrong input A_prev of layer l >= 2 (caches: the reference's)."""
+def input_mistakes(l, X, caches, output="sigmoid"):
+    """(sentence, value) pairs for a wrong input A_prev of layer l >= 2 (caches: the reference's).
+
+    ``output`` is the output layer's activation; with "softmax", a hidden softmax is named too.
+    """
     if l == 1:
         return []
     Z_before = caches[l - 2].activation_cache
-    mistakes = [
+    mistakes = (
+        []
+        if output == "sigmoid"
+        else [
+            (
+                f"layer {l - 1} is a hidden layer but uses {output}: output_activation is for the "
+                "output layer L only; hidden layers use relu.",
+                ref.ACTIVATIONS[output](Z_before),
+            )
+        ]
+    )
+    mistakes += [
         (
             f"layer {l} was fed X: each layer's input is the output A of the layer before it "
             "(update A inside the loop).",
@@ -464,4 +478,45 @@ def _L_model_forward(candidate, rng):
             (f"AL equals Z{L}: the output layer's sigmoid was not applied.", ZL),
         ]
         expect_array(AL, expected_AL, "AL", unambiguous(output_mistakes), case)
+    return len(networks) + _softmax_networks(candidate, rng)
+
+
+MISSING_ARGUMENT = (
+    r"takes 2 positional arguments but 3 were given",
+    'L_model_forward needs a third argument, output_activation="sigmoid" by default: '
+    'def L_model_forward(X, parameters, output_activation="sigmoid").',
+)
+
+
+def _softmax_networks(candidate, rng):
+    """With output_activation="softmax": a softmax output layer of C classes, ReLU below it."""
+    networks = [[int(rng.integers(2, 5)), int(rng.integers(3, 5))]]
+    networks.append([int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(3, 6))])
+    for index, dims in enumerate(networks):
+        dtype = case_dtype(index, len(networks))
+        m, L = int(rng.integers(2, 8)), len(dims) - 1
+        X, parameters = mixed_network(rng, dims, m, dtype)
+        case = (
+            f'with output_activation="softmax", layer_dims={dims} (L = {L}, {dims[-1]} classes), '
+            f"m={m}, {np.dtype(dtype).name}."
+        )
+        hints = [MISSING_ARGUMENT, *forward_hints(L)]
+        out = call(candidate, "L_model_forward", X, parameters, "softmax", hints=hints)
+        AL, caches = expect_tuple(out, 2, "the result", "AL, caches", case)
+        expected_AL, expected = ref.L_model_forward(X, parameters, "softmax")
+        expect_cache_count(caches, parameters, L, case)
+        outputs = [cache.linear_cache.A_prev for cache in expected[1:]] + [expected_AL]
+        for l, (cache, A) in enumerate(zip(expected, outputs, strict=True), start=1):
+            (A_prev, W, b), Z = cache
+            mistakes = unambiguous(input_mistakes(l, X, expected, "softmax"))
+            expect_layer_cache(
+                caches[l - 1], A_prev, W, b, Z, A, f"caches[{l - 1}]", case, mistakes
+            )
+        ZL = expected[-1].activation_cache
+        ignored = (
+            "output_activation is ignored: the output layer still uses sigmoid; pass "
+            "output_activation on to the output layer (softmax here).",
+            ref.sigmoid(ZL),
+        )
+        expect_array(AL, expected_AL, "AL", unambiguous([ignored]), case)
     return len(networks)

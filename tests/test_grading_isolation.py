@@ -115,3 +115,24 @@ def test_the_earlier_functions_come_back_after_an_interrupt():
     with pytest.raises(KeyboardInterrupt, match="interrupted while running your"):
         run_check("linear_activation_forward", namespace["stop"])
     assert namespace["linear_forward"] is own
+
+
+def test_a_helper_named_after_a_later_exercise_stays_the_learners():
+    """Lesson 01's neuron calling the learner's own ``sigmoid`` (an exercise of lesson 03): the
+    check neither swaps in the course's sigmoid nor calls that a use of the course's code."""
+    namespace = {"np": np}
+    exec(
+        "def sigmoid(z):\n"
+        "    return 1 / (1 + np.exp(-z))\n"
+        "\n"
+        "def neuron_propagate(X, Y, w, b):\n"
+        "    m = X.shape[1]\n"
+        "    A = sigmoid(w @ X + b)\n"
+        "    cost = -np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A))\n"
+        "    dZ = A - Y\n"
+        "    return cost, dZ @ X.T / m, np.sum(dZ, axis=1, keepdims=True) / m\n",
+        namespace,
+    )
+    result = run_check("neuron_propagate", namespace["neuron_propagate"])
+    assert result.passed, result
+    assert not result.notes, result.notes

@@ -265,14 +265,18 @@ def open_assignments(page):
 
 
 def solution_cells():
-    """{function name: solution cell source} of the lesson's exercises."""
+    """[(index, exercise id, solution cell source)] of the lesson's exercise cells; nbgrader's
+    release keeps every cell in its place, so the index is the released notebook's too."""
     nb = nbformat.read(ROOT / "solutions" / f"{LESSON}.ipynb", as_version=4)
-    cells = {}
-    for cell in nb.cells:
-        if "exercise" in cell.metadata.get("tags", []):
-            name = cell.source.split("def ", 1)[1].split("(", 1)[0]
-            cells[name] = cell.source
-    return cells
+    return [
+        (
+            index,
+            cell.metadata.get("exercise_id") or cell.source.split("def ", 1)[1].split("(")[0],
+            cell.source,
+        )
+        for index, cell in enumerate(nb.cells)
+        if "exercise" in cell.metadata.get("tags", [])
+    ]
 
 
 def test_the_recipe_is_the_documented_one():
@@ -377,10 +381,8 @@ def _in_browser(browser, hub, passwords, steps, pages, course, exchange, config_
     ).dblclick()  # their home, in the file browser
     notebook = Notebook(page)
     notebook.open(f"{LESSON}.ipynb")
-    sources = notebook.sources()
     name, right, wrong, message = WRONG
-    for exercise, source in solution_cells().items():
-        index = next(i for i, text in enumerate(sources) if f"def {exercise}(" in text)
+    for index, exercise, source in solution_cells():
         if exercise == name:
             assert right in source, f"the solution's {name} changed: update WRONG"
             source = source.replace(right, wrong)
@@ -410,7 +412,10 @@ def _in_browser(browser, hub, passwords, steps, pages, course, exchange, config_
     with open(course / "grades.csv", newline="") as table:
         rows = [r for r in csv.DictReader(table) if r["student_id"] == STUDENT_1]
     scores = [(r["assignment"], float(r["score"]), float(r["max_score"])) for r in rows]
-    assert scores == [(LESSON, 5.0, 6.0)], f"the gradebook holds {scores}, not {LESSON} 5 / 6"
+    points = len(solution_cells())
+    assert scores == [(LESSON, points - 1.0, float(points))], (
+        f"the gradebook holds {scores}, not {LESSON} {points - 1} / {points}"
+    )
 
     steps("student 1 fetches and reads the feedback")
     page.get_by_role("tab", name="Assignments").click()
@@ -426,7 +431,7 @@ def _in_browser(browser, hub, passwords, steps, pages, course, exchange, config_
     body.filter(has_text=LESSON).wait_for()  # the viewer fills its frame after it opens
     text = body.inner_text()
     assert message in text, f"the feedback does not show {message!r}"
-    assert "5.0 / 6.0" in text, f"the feedback shows no 5 / 6: {text[:300]!r}"
+    assert f"{points - 1:.1f} / {points:.1f}" in text, f"the feedback's score: {text[:300]!r}"
 
     steps("student 2 tries what is not theirs")
     attacks(course, exchange, config_dir)

@@ -134,13 +134,13 @@ def record(course, lesson_name, student, results, gradebook):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / f"{lesson_name}.ipynb").write_text(render(feedback_notebook(plan, answers, results)))
+    for name in ("timestamp.txt", "submission_secret.txt"):  # as nbgrader autograde keeps them:
+        kept = submitted / name  # release_feedback finds a student's feedback by the secret
+        if not untrusted_reason(course, kept) and kept.is_file():
+            shutil.copyfile(kept, folder / name)
     timestamp = None
-    stamp = submitted / "timestamp.txt"
-    if not untrusted_reason(course, stamp) and stamp.is_file():
-        text = stamp.read_text()[:100].strip()
-        shutil.copyfile(stamp, folder / "timestamp.txt")
-        with contextlib.suppress(ValueError):
-            timestamp = parse_utc(text)
+    with contextlib.suppress(OSError, ValueError):
+        timestamp = parse_utc((folder / "timestamp.txt").read_text()[:100].strip())
     gradebook.update_or_create_student(student)
     gradebook.update_or_create_submission(lesson_name, student, timestamp=timestamp)
     for check in plan.checks:

@@ -12,6 +12,20 @@ from tests.checking import fails_with, passes
 # --- the reference ----------------------------------------------------------------------
 
 
+def assert_centered_differences(grads, cost, parameters, epsilon):
+    """grads["dW1"], ... agree with centered differences of ``cost(parameters)``, entry by entry."""
+    for key, P in parameters.items():
+        numerical = np.zeros_like(P)
+        for index in np.ndindex(P.shape):
+            plus, minus = P.copy(), P.copy()
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            numerical[index] = (
+                cost({**parameters, key: plus}) - cost({**parameters, key: minus})
+            ) / (2 * epsilon)
+        np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
+
+
 def small_network(seed=0, dims=(3, 4, 2, 1), m=7):
     rng = np.random.default_rng(seed)
     parameters = ref.initialize_parameters_deep(list(dims), rng)
@@ -43,16 +57,7 @@ def test_regularized_backward_matches_numerical_gradient():
 
     AL, caches = ref.L_model_forward(X, parameters)
     grads = ref.L_model_backward_with_regularization(AL, Y, caches, lambd)
-    for key, P in parameters.items():
-        numerical = np.zeros_like(P)
-        for index in np.ndindex(P.shape):
-            plus, minus = P.copy(), P.copy()
-            plus[index] += epsilon
-            minus[index] -= epsilon
-            numerical[index] = (
-                cost({**parameters, key: plus}) - cost({**parameters, key: minus})
-            ) / (2 * epsilon)
-        np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
+    assert_centered_differences(grads, cost, parameters, epsilon)
 
 
 def test_regularized_backward_keeps_caches_and_float32():
@@ -609,16 +614,7 @@ def test_dropout_backward_matches_numerical_gradient():
     AL, caches, again = ref.L_model_forward_with_dropout(X, parameters, keep_prob, 3)
     assert all(np.array_equal(a, b) for a, b in zip(masks, again, strict=True))
     grads = ref.L_model_backward_with_dropout(AL, Y, caches, masks, keep_prob)
-    for key, P in parameters.items():
-        numerical = np.zeros_like(P)
-        for index in np.ndindex(P.shape):
-            plus, minus = P.copy(), P.copy()
-            plus[index] += epsilon
-            minus[index] -= epsilon
-            numerical[index] = (
-                cost({**parameters, key: plus}) - cost({**parameters, key: minus})
-            ) / (2 * epsilon)
-        np.testing.assert_allclose(grads[f"d{key}"], numerical, rtol=1e-5, atol=1e-8)
+    assert_centered_differences(grads, cost, parameters, epsilon)
 
 
 def test_dropout_test_mode_is_the_plain_forward_pass():

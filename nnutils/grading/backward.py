@@ -21,16 +21,15 @@ from .cases import case_dtype, layer_sizes, random_layer, random_network, sigmoi
 from .expect import (
     KEEP_DTYPE,
     Mistake,
+    array_of_shape,
     call,
     close,
     expect_array,
     expect_keys,
     expect_tuple,
     is_number,
-    named_mistake,
     reject_none,
     same,
-    shape_sentence,
     show,
 )
 
@@ -796,18 +795,7 @@ def _expect_slopes(got, expected, approx, what, nudged, mistakes, case, shape_hi
     ``(sentence, wrong value)`` pairs, and gives the shape and dtype the answer must have;
     ``labels`` names the float array integer labels must be cast to (float32 cases).
     """
-    expected = np.asarray(expected)
-    reject_none(got, what, case)
-    if isinstance(got, np.matrix) or not isinstance(got, np.ndarray | np.generic | float | int):
-        raise Mistake(f"{what} should be a NumPy array, got {type(got).__name__}.", case)
-    got = np.asarray(got)
-    if got.dtype.kind not in "fiub":
-        raise Mistake(f"{what} should hold numbers, got an array of dtype {got.dtype}.", case)
-    sentence = named_mistake(got, expected, mistakes)
-    if sentence:
-        raise Mistake(sentence, case)
-    if got.shape != expected.shape:
-        raise Mistake(shape_sentence(what, got.shape, expected.shape, shape_hint), case)
+    got, expected = array_of_shape(got, expected, what, mistakes, case, shape_hint)
     if not np.all(np.isfinite(got)):
         raise Mistake(f"{what} contains NaN or inf where the answer is finite.", case)
     if got.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:

@@ -277,16 +277,9 @@ def named_mistake(got, expected, mistakes, match=close, differs=None):
     return found[0] if found else None
 
 
-def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype_hint=""):
-    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``, in its dtype.
-
-    ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
-    a wrong value, that sentence is the message. ``case`` describes the inputs;
-    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``);
-    ``dtype_hint`` replaces the advice on a float32 answer returned in another dtype.
-    The one dtype rule: a float32 answer stays float32, and no answer is a narrower
-    float than the expected one.
-    """
+def array_of_shape(got, expected, what, mistakes=(), case="", shape_hint=""):
+    """(got, expected) as arrays; a ``Mistake`` unless ``got`` is a numeric array of
+    ``expected``'s shape. A named mistake of ``mistakes`` (see ``expect_array``) comes first."""
     expected = np.asarray(expected)
     reject_none(got, what, case)
     if isinstance(got, np.matrix) or not isinstance(got, np.ndarray | np.generic | float | int):
@@ -299,6 +292,20 @@ def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype
         raise Mistake(sentence, case)
     if got.shape != expected.shape:
         raise Mistake(shape_sentence(what, got.shape, expected.shape, shape_hint), case)
+    return got, expected
+
+
+def expect_array(got, expected, what, mistakes=(), case="", shape_hint="", dtype_hint=""):
+    """Raise a ``Mistake`` unless ``got`` is an array equal to ``expected``, in its dtype.
+
+    ``mistakes`` is a sequence of ``(sentence, wrong_value)``: when ``got`` matches
+    a wrong value, that sentence is the message. ``case`` describes the inputs;
+    ``shape_hint``, if given, is the advice on a wrong shape (see ``shape_sentence``);
+    ``dtype_hint`` replaces the advice on a float32 answer returned in another dtype.
+    The one dtype rule: a float32 answer stays float32, and no answer is a narrower
+    float than the expected one.
+    """
+    got, expected = array_of_shape(got, expected, what, mistakes, case, shape_hint)
     if np.isnan(got).any() and not np.isnan(expected).any():
         raise Mistake(
             f"{what} contains NaN where the answer is finite.",

@@ -166,11 +166,7 @@ def _neuron_cases(rng):
     for index in range(3):
         n_x, m = int(rng.integers(1, 5)), int(rng.integers(3, 9))
         dtype = np.float32 if index == 2 else np.float64
-        X = rng.standard_normal((n_x, m)).astype(dtype)
-        Y = rng.integers(0, 2, size=(1, m))
-        Y[0, :2] = (0, 1)
-        if dtype == np.float32:
-            Y = Y.astype(dtype)  # float labels: A - Y then stays float32
+        X, Y = _labeled_examples(rng, n_x, m, dtype)
         w = rng.normal(0, 0.5, size=(1, n_x)).astype(dtype)
         b = rng.normal(0, 0.5, size=(1, 1)).astype(dtype)
         yield X, Y, w, b
@@ -271,16 +267,21 @@ def _descend(X, Y, learning_rate, num_iterations, sign=1, rate=True, move_b=True
     return w, b, np.array(costs)
 
 
+def _labeled_examples(rng, n_x, m, dtype):
+    """X (n_x, m) of ``dtype`` and labels Y (1, m) holding both classes; float32 cases get
+    float labels, so that A - Y stays float32."""
+    X = rng.standard_normal((n_x, m)).astype(dtype)
+    Y = rng.integers(0, 2, size=(1, m))
+    Y[0, :2] = (0, 1)
+    return X, Y.astype(dtype) if dtype == np.float32 else Y
+
+
 def _train_cases(rng):
     """(X, Y, learning_rate, num_iterations): one step first, then longer runs, the last float32."""
     for index, num_iterations in enumerate((1, 5, 12)):
         n_x, m = int(rng.integers(2, 4)), int(rng.integers(4, 9))
         dtype = np.float32 if index == 2 else np.float64
-        X = rng.standard_normal((n_x, m)).astype(dtype)
-        Y = rng.integers(0, 2, size=(1, m))
-        Y[0, :2] = (0, 1)
-        if dtype == np.float32:
-            Y = Y.astype(dtype)
+        X, Y = _labeled_examples(rng, n_x, m, dtype)
         yield X, Y, float(rng.choice([0.3, 0.5, 0.8])), num_iterations
 
 

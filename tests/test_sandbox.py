@@ -1,8 +1,15 @@
 """The sandbox's requests, served in this process (the class tests run them in the sandbox)."""
 
-import numpy as np
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
-from nnutils.classroom import sandbox
+import numpy as np
+import pytest
+
+from nnutils.classroom import jail, sandbox
 from nnutils.classroom.wire import decode, encode
 
 
@@ -42,3 +49,19 @@ def test_values_and_cells_that_did_not_set_them():
     answer = sandbox.values(namespace, {"shape": "x", "m": "m"})
     assert decode(answer["values"]["shape"]) == (2, 3)
     assert answer["missing"]["m"].startswith("NameError")
+
+
+def test_a_course_folder_under_tmp_is_readable_in_the_jail(tmp_path, monkeypatch):
+    """A clone under /tmp (as CI's may be): the private /tmp must not hide the course."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    course = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        (course / "marker").write_text("here")
+        course.chmod(0o755)
+        monkeypatch.setattr(jail, "_read_only", lambda: [Path("/usr"), course])
+        monkeypatch.setattr(jail, "CHILD", ["/usr/bin/cat", str(course / "marker")])
+        done = subprocess.run(jail.bwrap_command(os.geteuid() == 0), capture_output=True, text=True)
+        assert done.stdout == "here", done.stderr
+    finally:
+        shutil.rmtree(course)

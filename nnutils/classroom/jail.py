@@ -75,17 +75,18 @@ def bwrap_command(root):
     """The bubblewrap command line that runs the child (as root: as ``uid_for``)."""
     command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     command += ["--die-with-parent", "--new-session", "--clearenv"]
+    # The private /tmp first: a course or Python under /tmp (a clone there) is bound on top.
+    command += ["--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     binds = _read_only()
-    parents = sorted({p for f in binds for p in f.parents if p != Path("/")}, key=len_of_parts)
-    for folder in parents:
+    parents = {p for f in binds for p in f.parents if p not in (Path("/"), Path("/tmp"))}
+    for folder in sorted(parents, key=len_of_parts):
         command += ["--perms", "0755", "--dir", str(folder)]
     for folder in binds:
         command += ["--ro-bind", str(folder), str(folder)]
     for name in ("lib", "lib64", "bin", "sbin"):
         if Path(f"/usr/{name}").exists() and Path(f"/{name}").is_symlink():
             command += ["--symlink", f"usr/{name}", f"/{name}"]
-    command += ["--proc", "/proc", "--dev", "/dev"]
-    command += ["--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     for key, value in ENVIRONMENT.items():
         command += ["--setenv", key, value]
     if root:

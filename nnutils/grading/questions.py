@@ -411,21 +411,21 @@ def _hunt_answer(answer, case):
             "come from?"
         )
     if spoiled > wrong:  # it would spoil more than is wrong
-        green = sorted(spoiled - wrong, key=lambda key: (-int(key[1:]), key))[0]
+        right = sorted(spoiled - wrong, key=lambda key: (-int(key[1:]), key))[0]
         raise Mistake(
-            f"{case}: if {d} were wrong, d{green} would be wrong too, but its bar is green "
+            f"{case}: if {d} were wrong, d{right} would be wrong too, but its bar is not red "
             "(a tiny relative difference): a slip there would spoil more than the report shows."
         )
     if kind in "Wb" and any(int(key[1:]) == layer for key in wrong):
         raise Mistake(
-            f"{case}: {d} is in the right layer, but its bar is green (a tiny relative "
+            f"{case}: {d} is in the right layer, but its bar is not red (a tiny relative "
             f"difference): {d} is right. Which of layer {layer}'s gradients is red?"
         )
     direction = "down" if layer > top else "up"
     bars = (
-        f"the bar of {name} is green (a tiny relative difference)"
+        f"the bar of {name} is not red (a tiny relative difference)"
         if len(spoiled) == 1
-        else f"the bars of {' and '.join(sorted(spoiled))} are green (tiny relative differences)"
+        else f"the bars of {' and '.join(sorted(spoiled))} are not red (tiny relative differences)"
     )
     raise Mistake(f"{case}: {d} is right: {bars}. Look further {direction} for the first red bar.")
 

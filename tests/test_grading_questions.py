@@ -6,7 +6,11 @@ import math
 import numpy as np
 import pytest
 
+from nnutils import reference as ref
+from nnutils.bughunt import mystery_backward
 from nnutils.checks import run_check
+from nnutils.gradcheck import SUSPICIOUS, gradient_check_report
+from nnutils.grading.cases import random_network
 
 RIGHT = {
     "zero_start": ["c", "C", " (c) ", "c."],
@@ -142,3 +146,132 @@ def test_missing_or_misnamed_keyword_is_reported():
     assert not result.passed
     assert "missing answer" in result.messages[0]
     assert 'check("first_cost", answer=answer)' in result.messages[0]
+
+
+# --- bug_hunt: where each mystery backward pass of nnutils.bughunt first goes wrong ---------
+
+HUNT_RIGHT = {"first": "dW2", "second": "db1", "third": "dZ2"}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        HUNT_RIGHT,
+        {"first": "dw2", "second": "DB1", "third": "dz2"},
+        {"first": " dW2 ", "second": "db[1]", "third": "dZ^[2]"},
+        {"first": "dW^{[2]}", "second": "d b 1", "third": "dA2"},  # dA2 spoils what dZ2 does
+        {"first": "dW_2", "second": "db1", "third": "da2"},
+    ],
+)
+def test_bug_hunt_right_answers_pass(answers):
+    result = run_check("bug_hunt", **answers)
+    assert result.passed, result
+    assert result.cases == 1
+
+
+HUNT_WRONG = {
+    # the parameter, or a forward value, in place of its gradient
+    ("first", "W2"): ["first: 'W2' names a parameter", "dW2"],
+    ("second", "b1"): ["second: 'b1' names a parameter", "db1"],
+    ("third", "Z2"): ["third: 'Z2' names a value of the forward pass", "dZ2"],
+    # a parameter of the right layer but the other kind
+    ("first", "db2"): ["first: db2 is in the right layer", "not red", "layer 2's"],
+    ("second", "dW1"): ["second: dW1 is in the right layer", "layer 1's"],
+    # a layer that is right
+    ("first", "dW3"): ["first: dW3 is right", "bar of W3", "further down"],
+    ("first", "dW1"): ["first: dW1 is right", "further up"],
+    ("first", "dZ1"): ["first: dZ1 is right", "bars of W1 and b1", "further up"],
+    ("second", "db2"): ["second: db2 is right", "further down"],
+    ("third", "db3"): ["third: db3 is right", "further down"],
+    # a gradient that would spoil more than the report shows
+    ("first", "dZ2"): ["first: if dZ2 were wrong, db2 would be wrong too", "more than"],
+    ("second", "dA1"): ["second: if dA1 were wrong, dW1 would be wrong too"],
+    ("third", "dZ3"): ["third: if dZ3 were wrong, dW3 would be wrong too"],
+    # wrong, but only because the error flows down from the real one
+    ("third", "dW1"): ["third: dW1 is wrong too", "comes from layer 2", "output layer down"],
+    ("third", "db1"): ["third: db1 is wrong too", "comes from layer 2"],
+    ("third", "dA1"): ["third: dA1 is wrong too", "comes from layer 2"],
+    # wrong, but so is its neighbour: the error entered before the two split
+    ("third", "dW2"): ["third: dW2 is wrong, but so is db2", "every layer below", "both"],
+    ("third", "db2"): ["third: db2 is wrong, but so is dW2"],
+    # names outside the network, or that the report cannot see
+    ("first", "dW4"): ["layers 1 to 3", "no dW4"],
+    ("second", "dA0"): ["dA0", "cannot show it"],
+    ("third", "dZ0"): ["no dZ0"],
+    ("first", "dX"): ["a gradient's name in quotes", "'dX'"],
+    ("first", 2): ["a gradient's name in quotes", "got 2"],
+    ("second", None): ["a gradient's name in quotes", "got None"],
+}
+
+
+@pytest.mark.parametrize("key", HUNT_WRONG, ids=[f"{c}={a}" for c, a in HUNT_WRONG])
+def test_bug_hunt_wrong_answers_say_what_they_misread(key):
+    case, answer = key
+    result = run_check("bug_hunt", **(HUNT_RIGHT | {case: answer}))
+    assert not result.passed
+    assert result.messages[0].startswith(case)  # the one wrong answer leads
+    text = " ".join(result.messages)
+    for word in HUNT_WRONG[key]:
+        assert word in text, f"{word!r} not in {text!r}"
+    for other in set(HUNT_RIGHT) - {case}:  # the right ones are not blamed
+        assert f"{other}:" not in text and f"{other} should" not in text
+
+
+def test_bug_hunt_reports_every_wrong_answer():
+    result = run_check("bug_hunt", first="dW1", second="dW1", third="dW1")
+    assert not result.passed
+    assert [m.split(":")[0] for m in result.messages[:3]] == ["first", "second", "third"]
+
+
+def test_bug_hunt_missing_answer_shows_the_call():
+    result = run_check("bug_hunt", first="dW2", second="db1")
+    assert not result.passed
+    assert "missing third" in result.messages[0]
+    assert 'check("bug_hunt", first=first, second=second, third=third)' in result.messages[0]
+
+
+def lesson_network():
+    """The network of lesson 05's sections 9 and 10, built as the lesson builds it."""
+    check_rng = np.random.default_rng(30)
+    parameters = ref.initialize_parameters_deep([4, 5, 3, 1], check_rng)
+    for key in ("b1", "b2", "b3"):
+        parameters[key] = 0.1 * check_rng.standard_normal(parameters[key].shape)
+    X = 0.5 * check_rng.standard_normal((4, 6))
+    Y = check_rng.integers(0, 2, size=(1, 6))
+    return parameters, X, Y
+
+
+@pytest.mark.parametrize("seed", ["lesson", *range(6)])
+@pytest.mark.parametrize("case", list(HUNT_RIGHT))
+def test_each_mystery_has_its_bug_where_the_answer_says(case, seed):
+    """The report flags exactly the gradients the right answer spoils: one parameter of the
+    highest wrong layer alone for a dW or db answer, both and every layer below for a dZ."""
+    if seed == "lesson":
+        parameters, X, Y = lesson_network()
+    else:
+        parameters, X, Y = random_network(np.random.default_rng(seed), [4, 5, 3, 1], 6)
+    AL, caches = ref.L_model_forward(X, parameters)
+    grads = mystery_backward(case)(AL, Y, caches)
+    right = ref.L_model_backward(AL, Y, caches)
+    assert grads.keys() == right.keys()
+    assert all(grads[key].shape == right[key].shape for key in right)
+    report = gradient_check_report(parameters, grads, X, Y)
+    flagged = {key for key, value in report.items() if value > SUSPICIOUS}
+    kind, layer = HUNT_RIGHT[case][1], int(HUNT_RIGHT[case][2:])
+    if kind in "Wb":
+        expected = {f"{kind}{layer}"}
+    else:
+        expected = {f"{p}{j}" for j in range(1, layer + 1) for p in "Wb"}
+    assert flagged == expected, report
+    assert all(report[key] < 1e-6 for key in report if key not in expected), report
+    assert max(int(key[1:]) for key in flagged) == layer  # the highest wrong layer
+
+
+def test_mystery_backward_names_its_cases():
+    assert mystery_backward("second").__name__ == "mystery_backward('second')"
+    with pytest.raises(ValueError, match='"first", "second" or "third"'):
+        mystery_backward(1)
+    parameters, X, Y = random_network(np.random.default_rng(0), [4, 3, 1], 5)
+    AL, caches = ref.L_model_forward(X, parameters)
+    with pytest.raises(ValueError, match="for 3 layers"):
+        mystery_backward("first")(AL, Y, caches)

@@ -7,6 +7,7 @@ says what it would have computed, from a table of the usual wrong answers.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -325,3 +326,120 @@ def _uniform_cost(values, rng):
         "every class gets the same probability; what is it, and what does one example cost "
         "when its true class gets that probability?",
     )
+
+
+# --- lesson 05: the bug hunt ---------------------------------------------------------------
+
+# For each mystery backward pass of nnutils.bughunt, the parameters whose gradients it gets
+# wrong. The right answer is any gradient whose error would spoil exactly these: dW2 alone
+# for the first, db1 alone for the second; for the third, layer 2's dZ2 (or the dA2 it is
+# computed from: the report cannot tell the two apart), which spoils both layers below it.
+HUNT_LAYERS = 3
+HUNT_WRONG = {
+    "first": {"W2"},
+    "second": {"b1"},
+    "third": {"W2", "b2", "W1", "b1"},
+}
+GRADIENT = re.compile(r"d(w|b|z|a)(\d+)")
+NO_D = re.compile(r"(w|b|z|a)(\d+)")
+
+
+def _gradient_name(answer, case):
+    """The learner's answer as (kind, layer), kind one of "W", "b", "Z", "A"."""
+    example = 'a gradient\'s name in quotes, like "dW3", "db2" or "dZ1"'
+    if not isinstance(answer, str):
+        raise Mistake(f"{case} should be {example}; got {answer!r}.")
+    text = re.sub(r"[\s\[\]{}()^_'\"]", "", answer).lower()
+    match = GRADIENT.fullmatch(text)
+    if match is None:
+        bare = NO_D.fullmatch(text)
+        if bare is not None:
+            name = _display(bare.group(1), int(bare.group(2)))
+            raise Mistake(
+                f"{case}: {answer!r} names a {'parameter' if name[0] in 'Wb' else 'value'} "
+                f"of the forward pass; the question asks for a gradient, as in d{name}."
+            )
+        raise Mistake(f"{case} should be {example}; got {answer!r}.")
+    kind, layer = match.group(1), int(match.group(2))
+    return _display(kind, layer)
+
+
+def _display(kind, layer):
+    """The course's spelling of a gradient's kind and layer: W2, b1, Z3, A0."""
+    return f"{kind.upper() if kind != 'b' else 'b'}{layer}"
+
+
+def _spoils(name):
+    """The parameters a wrong gradient ``d<name>`` spoils: itself for dW, db; for dZ and dA of
+    layer l, every parameter of layer l and below (the error flows down with dA)."""
+    kind, layer = name[0], int(name[1:])
+    if kind in "Wb":
+        return {name}
+    return {f"{p}{j}" for j in range(1, layer + 1) for p in "Wb"}
+
+
+def _hunt_answer(answer, case):
+    """Pass if ``answer`` names where the ``case``'s bug starts; else a Mistake saying why not."""
+    name = _gradient_name(answer, case)
+    kind, layer = name[0], int(name[1:])
+    wrong = HUNT_WRONG[case]
+    d = f"d{name}"
+    if kind in "Wb" and not 1 <= layer <= HUNT_LAYERS or kind in "ZA" and layer > HUNT_LAYERS:
+        raise Mistake(f"{case}: the network has layers 1 to {HUNT_LAYERS}; there is no {d}.")
+    if kind == "Z" and layer == 0:
+        raise Mistake(f"{case}: there is no dZ0: layer 0 is the input X, with no step of its own.")
+    if kind == "A" and layer == 0:
+        raise Mistake(
+            f"{case}: dA0 is handed down to the input, which has no parameters: no bar of the "
+            "report depends on it, so the report cannot show it wrong."
+        )
+    spoiled = _spoils(name)
+    if spoiled == wrong:
+        return
+    top = max(int(key[1:]) for key in wrong)  # the highest layer with a wrong gradient
+    if spoiled < wrong:  # wrong itself, but downstream of the real mistake
+        if layer < top:
+            raise Mistake(
+                f"{case}: {d} is wrong too, but its error comes from layer {top}: read the "
+                "report from the output layer down, and stop at the first red bar."
+            )
+        others = sorted(wrong - spoiled - {key for key in wrong if int(key[1:]) < top})
+        below = ", and so is every layer below" if top > 1 else ""
+        raise Mistake(
+            f"{case}: {d} is wrong, but so is d{others[0]}{below}: a slip in {d}'s own "
+            f"formula would leave them right. Which gradient do {d} and d{others[0]} both "
+            "come from?"
+        )
+    if spoiled > wrong:  # it would spoil more than is wrong
+        right = sorted(spoiled - wrong, key=lambda key: (-int(key[1:]), key))[0]
+        raise Mistake(
+            f"{case}: if {d} were wrong, d{right} would be wrong too, but its bar is not red "
+            "(a tiny relative difference): a slip there would spoil more than the report shows."
+        )
+    if kind in "Wb" and any(int(key[1:]) == layer for key in wrong):
+        raise Mistake(
+            f"{case}: {d} is in the right layer, but its bar is not red (a tiny relative "
+            f"difference): {d} is right. Which of layer {layer}'s gradients is red?"
+        )
+    direction = "down" if layer > top else "up"
+    bars = (
+        f"the bar of {name} is not red (a tiny relative difference)"
+        if len(spoiled) == 1
+        else f"the bars of {' and '.join(sorted(spoiled))} are not red (tiny relative differences)"
+    )
+    raise Mistake(f"{case}: {d} is right: {bars}. Look further {direction} for the first red bar.")
+
+
+@exercise("bug_hunt")
+def _bug_hunt(values, rng):
+    """Where each of the three mystery backward passes first goes wrong."""
+    expect_keywords(values, list(HUNT_WRONG), "bug_hunt")
+    wrong = []
+    for case in HUNT_WRONG:
+        try:
+            _hunt_answer(values[case], case)
+        except Mistake as mistake:
+            wrong.append(mistake.sentence)
+    if wrong:
+        raise Mistake(wrong[0], *wrong[1:])
+    return 1

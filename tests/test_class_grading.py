@@ -1,4 +1,4 @@
-"""Class grading end to end, with real accounts: every attack of issue 22 earns its honest score.
+"""Class grading end to end, with real accounts: every attack a student could try earns its honest score.
 
 Root only (CI runs as root; elsewhere these skip): the students are accounts ``nng-<pid>-<role>``,
 created here and removed at teardown. The instructor (root) writes the course source, generates

@@ -11,6 +11,7 @@ import re
 import traceback
 
 from .display import shell, show
+from .errors import text_of
 from .grading import (
     CheckFailed,
     CheckInterrupted,
@@ -19,7 +20,6 @@ from .grading import (
     check,
     run_check,
 )
-from .grading.expect import text_of
 
 __all__ = [
     "CheckFailed",

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .bars import progress_range
 from .engine.conv import (  # noqa: F401  (lesson 09's layers are exercises too)
     conv_backward,
     conv_forward,
@@ -529,18 +530,6 @@ def gradient_descent_with_dropout(
         grads = L_model_backward_with_dropout(AL, Y, caches, masks, keep_prob)
         parameters = update_parameters(parameters, grads, learning_rate)
     return parameters, costs
-
-
-def progress_range(num_iterations, progress=True):
-    """range(num_iterations); with ``progress``, a tqdm.auto bar shown once a run passes a second.
-
-    The training loops of lesson 07 iterate over it: ``for i in progress_range(n, progress):``.
-    """
-    if not progress:
-        return range(num_iterations)
-    from tqdm.auto import trange
-
-    return trange(num_iterations, delay=1.0, desc="training", leave=False)
 
 
 def gradient_descent(

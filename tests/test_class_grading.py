@@ -252,6 +252,24 @@ ATTACKS = {
         0,
         {"linear_forward": "calls nnutils.reference.linear_forward: the exercise is to write"},
     ),
+    "untrace": (  # the learner's-notebook rule traces calls: here the grader refuses them
+        {k: f"sys.settrace(None)\n{v}" for k, v in reference_calls().items()},
+        "import sys\nimport nnutils.reference as r\n",
+        0,
+        {"relu": "calls nnutils.reference.relu: the exercise is to write"},
+    ),
+    "source": (  # run the solution's source or a compiled copy, read from the course folder
+        {name: f"return r[{name!r}]({args})" for name, args in PARAMETERS.items()},
+        "import marshal, pathlib, nnutils\nr = {{'__name__': 'nnutils.reference', "
+        "'__package__': 'nnutils'}}\nfolder = pathlib.Path(nnutils.__file__).parent\n"
+        "for path in [folder / 'reference.py', *folder.rglob('reference*.pyc')]:\n"
+        "    try:\n"
+        "        exec(path.read_text() if path.suffix == '.py' else "
+        "marshal.loads(path.read_bytes()[16:]), r)\n"
+        "    except Exception:\n        pass\n",
+        0,
+        {},
+    ),
     "nocheck": ({}, "check = lambda *a, **k: None\n", 0, {}),
     "patch": (
         {},

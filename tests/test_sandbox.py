@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnutils.classroom import jail, sandbox
+from nnutils.classroom import jail, lesson, sandbox
+from nnutils.classroom.remote import Child
 from nnutils.classroom.wire import decode, encode
+from nnutils.grading import run_check
 
 
 def cells(*sources):
@@ -38,10 +40,96 @@ def test_an_exception_comes_back_as_its_type_text_and_line():
     assert raised["line"] == "at line 2 of your code: return 1 / 0"
 
 
-def test_a_name_bound_to_the_course_solution_is_stopped():
-    namespace = cells("import nnutils.reference as r\nsigmoid = r.sigmoid\n")
-    answer = sandbox.call(namespace, "sigmoid", "sigmoid", encode((np.zeros((1, 1)),)))
-    assert "sigmoid calls nnutils.reference.sigmoid" in answer["stopped"]
+def jailed(*sources):
+    """A sandboxed child (bubblewrap) that has run ``sources`` as answer cells."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    return Child([(f"<answer {i}>", source) for i, source in enumerate(sources)], 20)
+
+
+SOLUTION_CALLS = {
+    "bound": "import nnutils.reference as r\nsigmoid = r.sigmoid\n",
+    "untraced": "import sys\nimport nnutils.reference as r\n"
+    "def sigmoid(Z):\n    sys.settrace(None)\n    return r.sigmoid(Z)\n",
+    "swallowed": "from nnutils.reference import sigmoid as s\nimport numpy as np\n"
+    "def sigmoid(Z):\n    try:\n        s(Z)\n    except BaseException:\n        pass\n"
+    "    return 1 / (1 + np.exp(-Z))\n",
+    "server patched": "import contextlib, sys\nserver = sys.modules['__main__']\n"
+    "server.isolated = lambda *a: contextlib.nullcontext(({}, []))\n"
+    "from nnutils.reference import sigmoid\n",
+}
+
+
+@pytest.mark.parametrize("answer", list(SOLUTION_CALLS))
+def test_a_call_to_the_exercises_own_solution_is_refused_by_the_grader(answer):
+    child = jailed(SOLUTION_CALLS[answer])
+    try:
+        result = run_check("sigmoid", child.function("sigmoid"), seed=0)
+    finally:
+        child.close()
+    assert not result.passed
+    assert "sigmoid calls nnutils.reference.sigmoid: the exercise is to write it" in str(result)
+
+
+def test_earlier_exercises_and_helpers_of_the_course_are_served():
+    child = jailed(
+        "import numpy as np\nfrom nnutils.reference import linear_forward, sigmoid, relu\n"
+        "def linear_activation_forward(A_prev, W, b, activation):\n"
+        "    Z, cache = linear_forward(A_prev, W, b)\n"
+        "    A = sigmoid(Z) if activation == 'sigmoid' else relu(Z)\n"
+        "    return A, (cache, Z)\n"
+    )
+    try:
+        result = run_check("linear_activation_forward", child.function("linear_activation_forward"))
+    finally:
+        child.close()
+    assert result.passed, str(result)
+
+
+def test_the_solution_code_is_not_in_the_sandbox():
+    """Neither its source nor a compiled copy: an answer cannot read and run it."""
+    child = jailed(
+        "import pathlib, nnutils\nfolder = pathlib.Path(nnutils.__file__).parent\n"
+        "def readable(path):\n    try:\n        return len(path.read_bytes()) > 0\n"
+        "    except OSError:\n        return False\n"
+        "found = sorted(str(p.relative_to(folder)) for p in folder.rglob('*')\n"
+        "               if p.suffix in ('.py', '.pyc') and readable(p))\n"
+    )
+    try:
+        found, missing = child.values({"found": "found"})
+    finally:
+        child.close()
+    assert not missing and "classroom/sandbox.py" in found["found"]
+    solution = ("reference", "checks", "grading/", "engine/", ".pyc")
+    assert not [path for path in found["found"] if any(word in path for word in solution)]
+
+
+def test_the_grader_is_never_called_and_a_served_call_has_a_memory_cap():
+    child = jailed(
+        "import numpy as np\nfrom nnutils.checks import check\nfrom nnutils.reference import one_hot\n"
+    )
+    try:
+        _, missing = child.values(
+            {"check": "check('relu', print)", "big": "one_hot(np.zeros(4, int), 10**10)"}
+        )
+    finally:
+        child.close()
+    assert "the grader runs the checks itself" in missing["check"]
+    assert missing["big"].startswith("MemoryError")
+
+
+def test_setup_imports_of_drawing_libraries_wait_until_used():
+    source = (
+        "import os\nimport numpy as np\nimport matplotlib.pyplot as plt\n"
+        "from sklearn.neural_network import MLPClassifier as M\n"
+        "from nnutils.plot import scatter_classes\nfrom nnutils.reference import relu\n"
+    )
+    namespace = {"__lazy__": sandbox.Lazy}
+    exec(lesson.lazy_imports(source), namespace)
+    assert isinstance(namespace["plt"], sandbox.Lazy) and isinstance(namespace["M"], sandbox.Lazy)
+    assert isinstance(namespace["scatter_classes"], sandbox.Lazy)
+    assert namespace["relu"].__module__ == "nnutils.reference" and namespace["np"] is np
+    assert namespace["plt"].figure.__name__ == "figure"
 
 
 def test_values_and_cells_that_did_not_set_them():

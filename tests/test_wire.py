@@ -44,14 +44,25 @@ def test_other_objects_come_back_as_empty_stand_ins_bearing_their_type_name():
     assert type(round_trip(lambda: 0)).__name__ == "function"
 
 
-def test_pickled_arrays_and_unknown_kinds_are_refused():
-    raw = wire.io.BytesIO()
-    np.save(raw, np.array([{"x": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="pickle"):
-        decode({"array": wire.base64.b64encode(raw.getvalue()).decode()})
-    for bad in ({"eval": "1 + 1"}, {"list": 3}, {"dict": [[1]]}, [1, 2], {"generator": {}}):
+def test_object_arrays_wrong_sizes_and_unknown_kinds_are_refused():
+    pointers = wire.base64.b64encode(bytes(16)).decode()
+    eight = wire.base64.b64encode(bytes(8)).decode()
+    for bad in (
+        {"array": ["|O", [2], pointers]},  # an object array: pointers into the grader
+        {"array": ["i4,f8", [1], pointers]},  # a structured dtype
+        {"array": ["<f8", [3], pointers]},  # 16 bytes are not 3 floats
+        {"array": ["<f8", [-1], eight]},
+        {"array": ["<f8", [True], eight]},
+        {"array": "a string"},
+        {"eval": "1 + 1"},
+        {"list": 3},
+        {"dict": [[1]]},
+        [1, 2],
+        {"generator": {}},
+    ):
         with pytest.raises(WireError):
             decode(bad)
+    assert decode({"array": ["<f8", [1, 1], eight]}).flags.writeable
 
 
 def test_frames_over_the_limit_or_cut_short_are_refused():

@@ -4,7 +4,6 @@ import argparse
 from pathlib import Path
 
 from nnutils.classroom import setup as class_setup
-from nnutils.classroom.autograde import autograde
 from nnutils.classroom.collect import collect
 from nnutils.classroom.course import write_course
 from nnutils.classroom.remote import EXERCISE_SECONDS
@@ -71,6 +70,12 @@ def main(argv=None):
     elif args.command == "collect":
         collect(args.course, args.lesson, extra)
     elif args.command == "autograde":
+        try:  # here, not above: the other commands run without nbgrader
+            from nnutils.classroom.autograde import autograde
+        except ModuleNotFoundError as error:
+            raise SystemExit(
+                f"autograde needs {error.name}: pip install -e '.[classroom]' in the course's folder."
+            ) from None
         for lesson_name in args.lessons:
             autograde(args.course, lesson_name, args.student, seconds=args.seconds)
 

@@ -9,12 +9,14 @@ With bubblewrap (``bwrap``, Debian's package ``bubblewrap``), also: new network,
 and UTS namespaces (no network at all, not even the host's loopback; it cannot signal the
 grader), a filesystem that holds only the system's programs, Python and the course
 (read-only) and a private ``/tmp`` of TMP_BYTES in memory as its only writable place: the
-course folder, the gradebook and the other submissions are not there. As root, the child
+course folder, the gradebook and the other submissions are not there, nor is the course's
+solution code (``hidden``: the child's stand-ins ask the grader instead, see ``remote``). As root, the child
 then runs as an unprivileged user id of its own (``uid_for``) with no capabilities; as
 another user, in a user namespace of its own.
 
 Without bubblewrap (a warning says so): as root, the child still runs under its own user id,
-in a private temporary folder; file permissions alone keep it from the course's files.
+in a private temporary folder; file permissions alone keep it from the course's files, and
+it can read (though not call) the course's solution code.
 """
 
 import os
@@ -71,6 +73,14 @@ def _read_only():
     return sorted(f for f in folders if not any(o != f and o in f.parents for o in folders))
 
 
+def hidden():
+    """The course's solution code and every compiled copy of the course: emptied in the jail."""
+    course = Path(nnutils.__file__).parent
+    found = [course / name for name in ("reference.py", "checks.py", "grading", "engine")]
+    found += [p for p in course.rglob("__pycache__") if not any(f in p.parents for f in found)]
+    return [p for p in found if p.exists()]
+
+
 def bwrap_command(root):
     """The bubblewrap command line that runs the child (as root: as ``uid_for``)."""
     command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
@@ -83,6 +93,10 @@ def bwrap_command(root):
         command += ["--perms", "0755", "--dir", str(folder)]
     for folder in binds:
         command += ["--ro-bind", str(folder), str(folder)]
+    for path in hidden():
+        command += (
+            ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+        )
     for name in ("lib", "lib64", "bin", "sbin"):
         if Path(f"/usr/{name}").exists() and Path(f"/{name}").is_symlink():
             command += ["--symlink", f"usr/{name}", f"/{name}"]

@@ -8,15 +8,21 @@ nbgrader ids, and each check cell's call: ``check("id", name)`` checks the funct
 
 From a submission: only the cells whose nbgrader id is one of the source's solution cells,
 as text. Nothing else of it is used.
+
+The setup cells' imports of libraries other than NumPy and the course, and of the course's
+drawing module, become lazy (``lazy_imports``): most are for figures the grader never draws.
 """
 
 import ast
 import os
+import sys
 from dataclasses import dataclass, field
 
 import nbformat
 
 SETUP_TAG = "grading-setup"
+EAGER = ("numpy", "nnutils")  # imported as they are, except DRAWING
+DRAWING = ("nnutils.plot",)
 MAX_BYTES = 16 * 2**20  # a submitted notebook larger than this is not read
 
 
@@ -103,7 +109,39 @@ def cells_to_run(lesson_plan, answer_sources):
     out = []
     for index, (kind, value) in enumerate(lesson_plan.cells):
         if kind == "setup":
-            out.append((f"<setup {index}>", value))
+            out.append((f"<setup {index}>", lazy_imports(value)))
         elif value in answer_sources:
             out.append((f"<answer {value}>", answer_sources[value]))
     return out
+
+
+def lazy(module):
+    """True for a module that a setup cell's import may leave for later (see ``lazy_imports``)."""
+    root = module.partition(".")[0]
+    return module in DRAWING or root not in (*EAGER, *sys.stdlib_module_names)
+
+
+def lazy_imports(source):
+    """``source`` with each top-level ``import M as N`` and ``from M import N`` of a ``lazy``
+    module M made ``N = __lazy__(M)`` or ``N = __lazy__(M, "N")`` (the sandbox's ``Lazy``)."""
+    tree = ast.parse(source)
+    body = []
+    for node in tree.body:
+        if isinstance(node, ast.Import) and all(a.asname and lazy(a.name) for a in node.names):
+            body += [_bound(a.asname, a.name) for a in node.names]
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and lazy(node.module)
+            and all(a.name != "*" for a in node.names)
+        ):
+            body += [_bound(a.asname or a.name, node.module, a.name) for a in node.names]
+        else:
+            body.append(node)
+    tree.body = body
+    return ast.unparse(tree)
+
+
+def _bound(target, module, name=None):
+    arguments = ", ".join(repr(a) for a in (module, name) if a is not None)
+    return ast.parse(f"{target} = __lazy__({arguments})").body[0]

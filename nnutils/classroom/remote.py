@@ -8,27 +8,117 @@ the caller's objects, so in-place changes show), printed output and any exceptio
 as data (``wire``). A check of one exercise has ``seconds`` in all; past that, or when the
 child dies, the call raises ``Stopped`` with a one-line reason and the next request starts a
 new child.
+
+The course's solution code runs here only. The child's stand-ins of it (``sandbox``) send
+their calls to ``Child``, which runs the course's function on the data they carry, or refuses
+a call that the exercise being checked may not make (``own_code.refusal``: its own solution,
+a later exercise's, the engine's; the grader's own functions always): the check then fails,
+naming the call, whatever the child answers.
 """
 
-import builtins
 import contextlib
+import functools
+import importlib
 import inspect
+import io
 import os
+import pkgutil
+import resource
 import signal
 import subprocess
 import sys
 import time
+import types
 from contextlib import contextmanager
 
-import numpy as np
-
 from nnutils.classroom import jail
-from nnutils.classroom.wire import WireError, decode, encode, read_frame, stand_in, write_frame
+from nnutils.classroom.sandbox import PRINTED
+from nnutils.classroom.wire import (
+    WireError,
+    copy_into,
+    decode,
+    encode,
+    read_frame,
+    rebuilt,
+    write_frame,
+)
+from nnutils.errors import text_of
+from nnutils.grading.api import course_versions
 from nnutils.grading.expect import Stopped
+from nnutils.grading.own_code import refusal
 
 CELL_SECONDS = 30
 EXERCISE_SECONDS = 30
 CLOSE_SECONDS = 5
+# The course's solution code: the sandbox holds stand-ins of these modules (and their submodules).
+SOLUTION_MODULES = ("nnutils.reference", "nnutils.engine", "nnutils.checks", "nnutils.grading")
+GRADER = ("nnutils.checks.", "nnutils.grading.")  # called from the sandbox: always refused
+COURSE_CALL_BYTES = 2 * 2**30  # memory a served call may take beyond what the grader holds
+
+
+@functools.cache
+def stand_ins():
+    """The ``course`` request that sets up the child's stand-ins (see ``sandbox``): for each
+    solution module, its functions' names and parameters and, outside the grader, its
+    constants (the grader's stay here: they may hold a question's answer)."""
+    modules, packages = {}, []
+    for root in SOLUTION_MODULES:
+        found = [importlib.import_module(root)]
+        if hasattr(found[0], "__path__"):
+            infos = list(pkgutil.walk_packages(found[0].__path__, f"{root}."))
+            packages += [root, *(info.name for info in infos if info.ispkg)]
+            found += [importlib.import_module(info.name) for info in infos]
+        for module in found:
+            constants = not f"{module.__name__}.".startswith(GRADER)
+            modules[module.__name__] = {
+                name: entry
+                for name, value in vars(module).items()
+                if not name.startswith("_") and (entry := _entry(value, constants))
+            }
+    return {
+        "op": "course",
+        "modules": modules,
+        "packages": packages,
+        "exercises": sorted(course_versions()),
+    }
+
+
+def _entry(value, constants):
+    """A stand-in's entry for ``value``: {call: parameters} for the course's solution code,
+    {from: module} for its helpers, {value} for a constant (if ``constants``), else None."""
+    if isinstance(value, types.ModuleType):
+        return None
+    if callable(value):
+        module = str(getattr(value, "__module__", ""))
+        if not module.startswith("nnutils"):
+            return None
+        if not module.startswith(SOLUTION_MODULES):  # a helper, imported as it is
+            return {"from": module}
+        try:
+            parameters = inspect.signature(value).parameters.values()
+        except (TypeError, ValueError):
+            return {"call": [["args", 2, False], ["kwargs", 4, False]]}
+        return {"call": [[p.name, int(p.kind), p.default is not p.empty] for p in parameters]}
+    return {"value": encode(value)} if constants else None
+
+
+@contextmanager
+def memory_cap(extra=COURSE_CALL_BYTES):
+    """At most ``extra`` bytes of address space beyond what this process holds now, while
+    it runs a course function on arguments that an answer chose."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):  # no /proc: no cap
+        yield
+        return
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(size + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class Child:
@@ -40,6 +130,8 @@ class Child:
         self.errors = {}  # label: "Type: message" of a cell that raised
         self.process = None
         self.deadline = None
+        self.exercise = None  # the exercise being checked (None while cells run)
+        self.refused = None  # the first call to the course's code refused since it was reset
 
     def request(self, message, seconds=None):
         """The child's answer to ``message`` (a dict); ``Stopped`` if it died or ran late."""
@@ -48,25 +140,59 @@ class Child:
         deadline = self.deadline if seconds is None else time.monotonic() + seconds
         try:
             write_frame(self.process.stdin.fileno(), message)
-            answer = read_frame(self.process.stdout.fileno(), deadline)
-            if not isinstance(answer, dict):
-                raise WireError("not a dict")
-            return answer
+            while True:
+                answer = read_frame(self.process.stdout.fileno(), deadline)
+                if not isinstance(answer, dict):
+                    raise WireError("not a dict")
+                if "course" not in answer:
+                    return answer
+                write_frame(self.process.stdin.fileno(), self._served(answer))
         except (WireError, OSError) as error:
             raise Stopped(self._stop(error)) from None
 
+    def _served(self, call):
+        """The answer to a stand-in's call: the course function's result, or why not."""
+        qualified = str(call["course"])
+        module, _, name = qualified.rpartition(".")
+        if "call" not in stand_ins()["modules"].get(module, {}).get(name, {}):
+            return {"refused": f"{qualified} is not a function of the course."}
+        if qualified.startswith(GRADER):
+            why = f"your code calls {qualified}: the grader runs the checks itself."
+        else:
+            why = self.exercise and refusal(qualified, self.exercise)
+        if why:
+            self.refused = self.refused or why
+            return {"refused": why}
+        printed = io.StringIO()
+        try:
+            args, kwargs = decode(call.get("args")), decode(call.get("kwargs"))
+            function = getattr(importlib.import_module(module), name)
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                with memory_cap():
+                    result = function(*args, **kwargs)
+            answer = {"result": encode(result), "args": encode(args)}
+        except Exception as error:  # the answer chose the arguments: any error is its own
+            answer = {"raised": {"type": type(error).__name__, "message": text_of(error)}}
+        return {**answer, "printed": printed.getvalue()[:PRINTED]}
+
     def _start(self):
         self.process = jail.start()
-        for label, source in self.cells:
-            if label in self.skipped:
-                continue
-            try:
-                error = self.request({"op": "run", "source": source, "label": label}, CELL_SECONDS)
-            except Stopped as stop:
-                self.skipped[label] = str(stop)
-                return self._start()
-            if error.get("error"):
-                self.errors[label] = str(error["error"])
+        exercise, self.exercise = self.exercise, None
+        try:
+            self.request(stand_ins(), CELL_SECONDS)
+            for label, source in self.cells:
+                if label in self.skipped:
+                    continue
+                try:
+                    message = {"op": "run", "source": source, "label": label}
+                    error = self.request(message, CELL_SECONDS)
+                except Stopped as stop:
+                    self.skipped[label] = str(stop)
+                    return self._start()
+                if error.get("error"):
+                    self.errors[label] = str(error["error"])
+        finally:
+            self.exercise = exercise
 
     def _stop(self, error):
         """End the child; the one-line reason it stopped."""
@@ -111,6 +237,7 @@ class Child:
 
     def values(self, names):
         """({key: value}, {key: "Type: message"}) of the expressions {key: expression}."""
+        self.exercise = None
         answer = self.request({"op": "values", "names": names}, CELL_SECONDS)
         try:
             values = {str(k): decode(v) for k, v in answer["values"].items()}
@@ -176,9 +303,12 @@ class Remote:
     def __call__(self, *args):
         if self.problem:
             raise Stopped(self.problem)
+        self.child.exercise, self.child.refused = self.exercise, None
         answer = self.child.request(
             {"op": "call", "name": self.__name__, "exercise": self.exercise, "args": encode(args)}
         )
+        if self.child.refused:
+            raise Stopped(self.child.refused)
         if answer.get("stopped"):
             raise Stopped(str(answer["stopped"]))
         if "too large" in answer:
@@ -193,46 +323,3 @@ class Remote:
         if answer.get("raised"):
             raise rebuilt(answer["raised"])
         return result
-
-
-def copy_into(target, value):
-    """Make the mutable parts of ``target`` hold ``value`` (what the child's call left there)."""
-    if isinstance(target, dict) and isinstance(value, dict):
-        merged = {key: merged_into(target.get(key), item) for key, item in value.items()}
-        target.clear()
-        target.update(merged)
-    elif isinstance(target, list) and isinstance(value, list | tuple):
-        target[:] = [
-            merged_into(target[i] if i < len(target) else None, item)
-            for i, item in enumerate(value)
-        ]
-    elif isinstance(target, tuple) and isinstance(value, list | tuple):
-        for before, after in zip(target, value, strict=False):
-            copy_into(before, after)
-    elif isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
-        target.bit_generator.state = value.bit_generator.state
-    elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
-        if target.shape == value.shape and target.flags.writeable:
-            np.copyto(target, value, casting="unsafe")
-
-
-def merged_into(old, new):
-    """``old`` made to hold ``new`` when it can (arrays keep their identity), else ``new``."""
-    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray) and old.shape == new.shape:
-        copy_into(old, new)
-        return old
-    if isinstance(old, dict | list) and type(new) is type(old):
-        copy_into(old, new)
-        return old
-    return new
-
-
-def rebuilt(raised):
-    """The exception the child reported, rebuilt from its name and text only."""
-    name, message = str(raised.get("type")), str(raised.get("message", ""))
-    kind = getattr(builtins, name, None)
-    if not (isinstance(kind, type) and issubclass(kind, Exception | SystemExit)):
-        kind = type(stand_in(name).__class__.__name__, (Exception,), {})
-    error = kind(message)
-    error.failing_line = str(raised.get("line") or "")
-    return error

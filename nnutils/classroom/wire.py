@@ -1,15 +1,18 @@
 """The safe encoding between the class grader and its sandbox: JSON, and .npy for arrays.
 
 Nothing read from the sandbox is unpickled or evaluated. ``decode`` builds only None, bool,
-int, float, str, list, tuple, dict, NumPy arrays and scalars (``np.load`` with
-``allow_pickle=False``), NumPy random Generators (from their state) and, for any other object, an empty stand-in whose type bears the
-original type's name (so that a check can still say "got DataFrame"). A frame is an 8-byte
+int, float, str, list, tuple, dict, NumPy arrays and scalars of numbers (their raw bytes, of
+exactly the size their dtype and shape say), NumPy random Generators (from their state) and, for any other object, an empty stand-in whose type bears the
+original type's name (so that a check can still say "got DataFrame"). ``copy_into`` makes
+the caller's objects hold what a call on the other side left in them; ``rebuilt`` makes an
+exception that the other side reported. A frame is an 8-byte
 length and that many bytes of UTF-8 JSON, at most ``LIMIT`` bytes.
 """
 
 import base64
-import io
+import builtins
 import json
+import math
 import os
 import re
 import select
@@ -19,6 +22,7 @@ import numpy as np
 
 LIMIT = 64 * 2**20  # bytes in one frame
 DEPTH = 64  # nesting kept; deeper values travel as stand-ins
+NUMBERS = "biufc"  # the dtype kinds an array may have
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -41,11 +45,10 @@ def encode(value, depth=0):
     ):
         return value
     if depth < DEPTH:
-        if isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "biufc":
-            buffer = io.BytesIO()
-            np.save(buffer, np.asarray(value), allow_pickle=False)
+        if isinstance(value, np.ndarray | np.generic) and value.dtype.kind in NUMBERS:
             kind = "array" if isinstance(value, np.ndarray) else "scalar"
-            return {kind: base64.b64encode(buffer.getvalue()).decode()}
+            data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()
+            return {kind: [value.dtype.str, list(value.shape), data]}
         if isinstance(value, np.random.Generator):
             return {"generator": encode(value.bit_generator.state, depth + 1)}
         if isinstance(value, list | tuple):
@@ -65,8 +68,8 @@ def decode(data):
     if not isinstance(data, dict) or len(data) != 1:
         raise WireError("malformed value")
     ((kind, body),) = data.items()
-    if kind in ("array", "scalar") and isinstance(body, str):
-        array = np.load(io.BytesIO(base64.b64decode(body, validate=True)), allow_pickle=False)
+    if kind in ("array", "scalar"):
+        array = _array(body)
         return array if kind == "array" else array[()]
     if kind in ("list", "tuple") and isinstance(body, list):
         items = [decode(item) for item in body]
@@ -78,6 +81,23 @@ def decode(data):
     if kind == "other" and isinstance(body, str):
         return stand_in(body)
     raise WireError(f"malformed value of kind {kind!r}")
+
+
+def _array(body):
+    """The array of [dtype string, shape, base64 bytes]: numbers only, of exactly that size."""
+    if not (isinstance(body, list) and len(body) == 3 and isinstance(body[1], list)):
+        raise WireError("malformed array")
+    kind, shape, data = body
+    try:
+        dtype = np.dtype(str(kind))
+        raw = base64.b64decode(str(data), validate=True)
+    except (TypeError, ValueError) as error:
+        raise WireError(f"malformed array: {error}") from None
+    if dtype.kind not in NUMBERS or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("malformed array")
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise WireError("an array's bytes do not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
 def generator(state):
@@ -145,3 +165,46 @@ def _read(fd, size, deadline):
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+def copy_into(target, value):
+    """Make the mutable parts of ``target`` hold ``value`` (what the child's call left there)."""
+    if isinstance(target, dict) and isinstance(value, dict):
+        merged = {key: merged_into(target.get(key), item) for key, item in value.items()}
+        target.clear()
+        target.update(merged)
+    elif isinstance(target, list) and isinstance(value, list | tuple):
+        target[:] = [
+            merged_into(target[i] if i < len(target) else None, item)
+            for i, item in enumerate(value)
+        ]
+    elif isinstance(target, tuple) and isinstance(value, list | tuple):
+        for before, after in zip(target, value, strict=False):
+            copy_into(before, after)
+    elif isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
+        target.bit_generator.state = value.bit_generator.state
+    elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
+        if target.shape == value.shape and target.flags.writeable:
+            np.copyto(target, value, casting="unsafe")
+
+
+def merged_into(old, new):
+    """``old`` made to hold ``new`` when it can (arrays keep their identity), else ``new``."""
+    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray) and old.shape == new.shape:
+        copy_into(old, new)
+        return old
+    if isinstance(old, dict | list) and type(new) is type(old):
+        copy_into(old, new)
+        return old
+    return new
+
+
+def rebuilt(raised):
+    """The exception the child reported, rebuilt from its name and text only."""
+    name, message = str(raised.get("type")), str(raised.get("message", ""))
+    kind = getattr(builtins, name, None)
+    if not (isinstance(kind, type) and issubclass(kind, Exception | SystemExit)):
+        kind = type(stand_in(name).__class__.__name__, (Exception,), {})
+    error = kind(message)
+    error.failing_line = str(raised.get("line") or "")
+    return error

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import progress
+from .. import reference as ref
 from ..display import fail_html, pass_html, show
-from .expect import Interrupted, Mistake, NotWritten, Stopped, text_of
-from .isolation import isolated
+from ..errors import text_of
+from ..isolation import isolated
+from .expect import Interrupted, Mistake, NotWritten, Stopped
 from .own_code import own_code_only
 
 EXERCISES = {}
@@ -112,6 +114,11 @@ class CheckInterrupted(KeyboardInterrupt):
         return [f"\x1b[31m\N{BALLOT X} {self}\x1b[0m"]
 
 
+def course_versions():
+    """{exercise id: the course's version in ``nnutils.reference``} of every exercise with one."""
+    return {name: getattr(ref, name) for name in EXERCISES if hasattr(ref, name)}
+
+
 def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
     """Check ``candidate`` (or keyword ``values``) for ``exercise_id``; returns a CheckResult.
 
@@ -125,7 +132,7 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
     if candidate is None and not values:
         return CheckResult(exercise_id, False, [f"nothing to check: pass your {exercise_id}."])
     subject = values if candidate is None else candidate
-    with isolated(subject, exercise_id, EXERCISES) as (earlier, numpy_names):
+    with isolated(subject, exercise_id, course_versions()) as (earlier, numpy_names):
         own = own_code_only(subject, exercise_id, earlier)
         result = _cases_again(exercise_id, own, seed)
     result.notes += [

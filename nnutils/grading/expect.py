@@ -10,13 +10,11 @@ import copy
 import inspect
 import os
 import re
-import sysconfig
-import traceback
-from pathlib import Path
 
 import numpy as np
 
-from .isolation import restore_numpy
+from ..errors import failing_line, text_of
+from ..isolation import restore_numpy
 
 # NumPy's print options as they come, for the evidence in messages: a learner's
 # np.set_printoptions (a formatter, a precision of 1) must not change what a message shows.
@@ -67,14 +65,6 @@ EXCEPTION_HINTS = (
 )
 
 
-def text_of(error):
-    """``str(error)`` without a final period, even when the exception's ``__str__`` fails."""
-    try:
-        return str(error).rstrip(". ")
-    except Exception:
-        return f"(a {type(error).__name__} whose message cannot be printed)"
-
-
 def hint_for(error, hints=()):
     """The sentence of the first ``(pattern, sentence)`` of ``hints``, then of
     ``EXCEPTION_HINTS``, whose pattern occurs in "ErrorType: message"; else ''."""
@@ -119,7 +109,7 @@ def call(candidate, name, *args, may_change=(), hints=()):
         hint = hint_for(error, hints)
         raise Mistake(
             f"{name} raised {type(error).__name__}: {text_of(error)}." + f" {hint}" * bool(hint),
-            _failing_line(error),
+            failing_line(error),
             f"while running it with {describe(args, names)}.",
         ) from None
     finally:
@@ -134,24 +124,6 @@ def call(candidate, name, *args, may_change=(), hints=()):
                 "(for example `X = X + 1` rather than `X += 1` or `X[...] = ...`).",
             )
     return out
-
-
-def _failing_line(error):
-    """'at line N of your code: ...' for the innermost frame outside NumPy and nnutils, or ''."""
-    if hasattr(error, "failing_line"):  # raised in the class grader's sandbox (see classroom)
-        return error.failing_line
-    libraries = (
-        str(Path(np.__file__).parent),
-        str(Path(__file__).parents[1]),
-        sysconfig.get_paths()["stdlib"],
-    )
-    frames = traceback.extract_tb(error.__traceback__)[1:]
-    own = [frame for frame in frames if not frame.filename.startswith(libraries)]
-    if not own:
-        return ""
-    frame = own[-1]
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f"at line {frame.lineno} of your code{code}"
 
 
 def argument_name(function, index):

@@ -49,6 +49,17 @@ def _course_name(frame):
     return f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
 
 
+def refusal(qualified, exercise_id, allowed=()):
+    """Why exercise ``exercise_id`` may not call the course's ``qualified`` ('module.qualname'),
+    or None when it may (``allowed``: exercise ids it may call besides the earlier ones)."""
+    name = qualified.rpartition(".")[2]
+    if name in set(course_order()) - not_before(exercise_id) | set(allowed):
+        return None
+    if name in not_before(exercise_id) or qualified.startswith(SOLUTION_CODE):
+        return f"{exercise_id} calls {qualified}: the exercise is to write it yourself."
+    return None
+
+
 def own_code_only(candidate, exercise_id, allowed=()):
     """``candidate`` wrapped so that calling the course's solution code raises ``Stopped``.
 
@@ -62,15 +73,12 @@ def own_code_only(candidate, exercise_id, allowed=()):
     ):
         return candidate
     earlier = set(course_order()) - not_before(exercise_id) | set(allowed)
-    banned = not_before(exercise_id) - set(allowed)
 
     def solution(frame):
         name = _course_name(frame)
         if name is None or frame.f_code.co_name in earlier:
             return None
-        if frame.f_code.co_name in banned or name.startswith(SOLUTION_CODE):
-            return name
-        return None
+        return name if refusal(name, exercise_id, allowed) else None
 
     @functools.wraps(candidate)
     def guarded(*args, **kwargs):
@@ -90,9 +98,7 @@ def own_code_only(candidate, exercise_id, allowed=()):
         finally:
             sys.settrace(previous)
             if found:
-                raise Stopped(
-                    f"{exercise_id} calls {found[0]}: the exercise is to write it yourself."
-                )
+                raise Stopped(refusal(found[0], exercise_id, allowed))
 
     return guarded
 

@@ -2,21 +2,21 @@
 
 - The learner's own versions of EARLIER exercises that the candidate calls by name
   (``linear_activation_forward`` calling their ``linear_forward``) are replaced by
-  the course's reference versions in the candidate's globals, and put back after,
+  the course's versions in the candidate's globals (``course``: in the learner's kernel the
+  reference functions, in the class grader's sandbox proxies that the grader serves), and put back after,
   even on an error or an interrupt. A mistake in an early exercise then costs that
   exercise alone; the check says in a note that it used the course's version.
 - NumPy functions reassigned in the kernel (``np.exp = ...``) get NumPy's own back
   for the duration, so that neither the candidate nor the reference use them.
 
-Outside a check, the learner's own functions and NumPy's attributes are untouched.
+Outside a check, the learner's own functions and NumPy's attributes are untouched. This module
+imports no solution code: the class grader's sandbox uses it too.
 """
 
 import types
 from contextlib import contextmanager
 
 import numpy as np
-
-from .. import reference as ref
 
 # NumPy's own functions, taken when the course is imported (before any learner's code runs).
 NUMPY = {name: value for name, value in vars(np).items() if callable(value)}
@@ -32,12 +32,12 @@ def _global_names(code):
     return names
 
 
-def earlier_exercises(candidate, exercise_id, exercises):
+def earlier_exercises(candidate, exercise_id, course):
     """{name: learner's function} of the other exercises that ``candidate`` calls by name.
 
     Follows the learner's own helper functions (those defined with the same globals),
-    not the exercises themselves, which the reference versions will replace. Only
-    exercises with a reference version in ``nnutils.reference`` count.
+    not the exercises themselves, which the course's versions will replace. Only
+    exercises with a course version (``course``: {exercise id: function}) count.
     """
     if not isinstance(candidate, types.FunctionType):
         return {}
@@ -47,8 +47,8 @@ def earlier_exercises(candidate, exercise_id, exercises):
         function = stack.pop()
         for name in _global_names(function.__code__):
             value = namespace.get(name)
-            if name in exercises and name != exercise_id and hasattr(ref, name):
-                if callable(value) and value is not getattr(ref, name):
+            if name in course and name != exercise_id:
+                if callable(value) and value is not course[name]:
                     found[name] = value
             elif (
                 isinstance(value, types.FunctionType)
@@ -90,7 +90,7 @@ def restore_numpy():
 
 
 @contextmanager
-def isolated(candidate, exercise_id, exercises):
+def isolated(candidate, exercise_id, course):
     """Run a check with the course's earlier exercises and NumPy's own functions.
 
     Yields (earlier, numpy_names): the learner's earlier functions that were set
@@ -101,10 +101,10 @@ def isolated(candidate, exercise_id, exercises):
         with candidate.isolation(exercise_id) as found:
             yield found
         return
-    earlier = earlier_exercises(candidate, exercise_id, exercises)
+    earlier = earlier_exercises(candidate, exercise_id, course)
     numpy_own, linalg_own = _changed(np, NUMPY), _changed(np.linalg, LINALG)
     namespace = candidate.__globals__ if earlier else {}
-    references = {name: getattr(ref, name) for name in earlier}
+    references = {name: course[name] for name in earlier}
     with (
         rebound(namespace, references),
         rebound(vars(np), numpy_own),

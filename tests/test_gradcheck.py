@@ -309,14 +309,15 @@ def test_plot_gradient_check_colors_bars_by_threshold():
     plt.close(ax.figure)
 
 
-def test_lesson_05_backward_check_is_great_whatever_ran_before():
-    """The cell "check your backward pass" of lesson 05, with the reference, over many seeds.
+def test_lesson_05b_backward_check_is_great_whatever_ran_before():
+    """Lesson 05b's cell that checks the course's backward pass, over many seeds.
 
     Its network comes from a generator of its own, and its nonzero biases keep every ReLU off
     its kink (with b = 0, one example whose layer-1 units are all off put Z2 = b2 = 0 on it).
     ``GRADCHECK_SEEDS`` seeds (200 by default, 7 s; 1,000 gave "great" 1000 / 1000 too).
     """
-    notebook = nbformat.read(Path(__file__).parents[1] / "solutions/05_backward.ipynb", 4)
+    path = Path(__file__).parents[1] / "solutions" / "05b_gradient_checking.ipynb"
+    notebook = nbformat.read(path, 4)
     (source,) = [c.source for c in notebook.cells if "np.random.default_rng(30)" in c.source]
     code = compile(source.replace("default_rng(30)", "default_rng(seed)"), "cell", "exec")
     lesson = {

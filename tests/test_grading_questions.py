@@ -231,7 +231,7 @@ def test_bug_hunt_missing_answer_shows_the_call():
 
 
 def lesson_network():
-    """The network of lesson 05's sections 9 and 10, built as the lesson builds it."""
+    """The network of lesson 05b's sections 2 and 3, built as the lesson builds it."""
     check_rng = np.random.default_rng(30)
     parameters = ref.initialize_parameters_deep([4, 5, 3, 1], check_rng)
     for key in ("b1", "b2", "b3"):

@@ -74,6 +74,11 @@ def lesson_loads():
     return rows
 
 
+def count(n, noun):
+    """'1 question', '2 questions'."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def main(argv):
     rows = lesson_loads()
     print(
@@ -93,9 +98,9 @@ def main(argv):
             "lesson_load",
             [
                 (
-                    f"{r['lesson']}: {r['words']} words, {r['exercises']} exercises, "
-                    f"{r['questions']} questions; {r['nested']} of {r['hints']} hints keep the "
-                    "answer in the second level",
+                    f"{r['lesson']}: {r['words']} words, {count(r['exercises'], 'exercise')}, "
+                    f"{count(r['questions'], 'question')}; {r['nested']} of "
+                    f"{count(r['hints'], 'hint')} keep the answer in the second level",
                     f"{r['minutes']:.0f} min",
                 )
                 for r in rows

@@ -3,11 +3,13 @@
     python benchmarks/diagnoses.py
 
 Runs the checks' tests (``tests/test_grading_*.py``) on seed 0 and records the verdict on
-every wrong answer that a test hands to ``tests.checking.fails_with``: the catalogue, one
-entry per call. A message is generic when its first line only says that values are wrong
-("has wrong values", "differs from the answer beyond its first digits", "is wrong:
-expected ...", "could not be checked"); any other names a cause. Writes the counts per
-lesson to the benchmarks page and prints the generic ones.
+every wrong answer that a test hands to ``tests.checking.fails_with`` (a function) or
+``values_fail_with`` (the answer to a question or a value exercise): the catalogue, one entry
+per call, counted under the lesson whose outline (``nnutils/exercises.json``) lists the
+exercise. A message is generic when its first line only says that values are wrong ("has
+wrong values", "differs from the answer beyond its first digits", "is wrong: expected ...",
+"the difference is ..., expected about ...", "could not be checked"); any other names a cause.
+Writes the counts per lesson to the benchmarks page and prints the generic ones.
 """
 
 import os
@@ -24,48 +26,62 @@ import pytest  # noqa: E402
 from report import record  # noqa: E402
 
 import tests.checking as checking  # noqa: E402
+from nnutils.progress import outline  # noqa: E402
 
 GENERIC = re.compile(
     r"has wrong values\.|differs from the answer beyond|is wrong: expected|could not be checked"
+    r"|the difference is [^,;]+, expected about"
 )
 
 
 class Catalogue:
-    """A pytest plugin that keeps the first verdict of every ``fails_with`` call."""
+    """A pytest plugin that keeps the first verdict of every cataloged wrong answer."""
 
     def __init__(self):
         self.entries = []  # (lesson, test id, exercise, first line)
         self.test = ""
+        self.lesson_of = {e: stem for stem, info in outline().items() for e in info["exercises"]}
 
     def pytest_runtest_setup(self, item):
         self.test = item.nodeid
 
     def record(self, exercise_id, result):
-        lesson = self.test.split("::")[0].removeprefix("tests/test_grading_").removesuffix(".py")
+        test_file = self.test.split("::")[0].removeprefix("tests/test_grading_")
+        lesson = self.lesson_of.get(exercise_id, test_file.removesuffix(".py"))
         self.entries.append((lesson, self.test, exercise_id, result.messages[0]))
+
+
+def recording(helper, catalogue):
+    """``helper`` (``fails_with`` or ``values_fail_with``), recording each verdict it returns."""
+
+    def recorded(exercise_id, *args, **kwargs):
+        result = helper(exercise_id, *args, **kwargs)
+        catalogue.record(exercise_id, result)
+        return result
+
+    return recorded
 
 
 def main():
     catalogue = Catalogue()
-    fails_with = checking.fails_with
+    helpers = [checking.fails_with, checking.values_fail_with]
+    swaps = [(helper.__name__, helper, recording(helper, catalogue)) for helper in helpers]
 
-    def recording(exercise_id, candidate, *words, seeds=checking.SEEDS):
-        result = fails_with(exercise_id, candidate, *words, seeds=seeds)
-        catalogue.record(exercise_id, result)
-        return result
-
-    # The test modules import fails_with by name: replace it in each once it is imported.
+    # The test modules import the helpers by name: replace them in each once it is imported.
     class Swap:
         def pytest_collection_modifyitems(self, items):
             for module in {item.module for item in items}:
-                if getattr(module, "fails_with", None) is fails_with:
-                    module.fails_with = recording
+                for name, helper, recorded in swaps:
+                    if getattr(module, name, None) is helper:
+                        setattr(module, name, recorded)
 
     files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_grading_*.py"))
     os.chdir(ROOT)
     pytest.main(["-q", "-n", "0", "-p", "no:cacheprovider", *files], plugins=[catalogue, Swap()])
 
     counts = defaultdict(lambda: [0, 0])
+    for lesson in outline():  # the course's order; lessons without cataloged mistakes show 0
+        counts[lesson]
     generic = []
     for lesson, test, exercise_id, line in catalogue.entries:
         counts[lesson][1] += 1

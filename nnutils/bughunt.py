@@ -1,4 +1,4 @@
-"""The backward passes of lesson 05's bug hunt, each with one slip a learner could make.
+"""The backward passes of lesson 05b's bug hunt, each with one slip a learner could make.
 
 ``mystery_backward(case)`` returns a function ``backward(AL, Y, caches) -> grads`` for the
 lesson's three-layer network ([LINEAR->RELU] x 2 -> LINEAR->SIGMOID), with the signature

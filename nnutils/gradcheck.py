@@ -2,7 +2,7 @@
 
 The parameters ``W1, b1, W2, b2, ...`` are laid end to end, in that order, in one
 float64 vector ``theta`` of shape (n,), where n is the total number of parameters.
-``gradient_check`` is the reference of the lesson-05 exercise of the same name.
+``gradient_check`` is the reference of the lesson-05b exercise of the same name.
 """
 
 import numpy as np

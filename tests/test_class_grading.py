@@ -41,6 +41,7 @@ FIRST_FUNCTION = {
     "03_forward": "linear_forward",
     "04_cost": "compute_cost",
     "05_backward": "relu_backward",
+    "05b_gradient_checking": "gradient_check",
     "06_update": "update_parameters",
     "07_full_model": "predict",
     "08_cifar10": "standardize",
@@ -209,7 +210,7 @@ def lesson_grades(classroom):
     """Every lesson: one student answers all right, one gets one exercise wrong.
 
     Their notebooks are placed in ``submitted/`` as ``collect`` leaves them (the attacks
-    below go through release, submit and collect), and all nine lessons are graded in one run.
+    below go through release, submit and collect), and all the lessons are graded in one run.
     """
     full, wrong = "nng-lessons-full", "nng-lessons-wrong"
     for lesson, (exercise, code) in WRONG.items():

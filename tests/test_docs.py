@@ -70,7 +70,9 @@ def test_a_lessons_rounded_accuracy_is_the_benchmarks(lesson, section):
 
 def test_the_lesson_table_names_every_exercise_and_question():
     table = README[README.index("## Lessons") : README.index("## How to work")]
-    rows = {line[2:4]: line for line in table.splitlines() if line[2:4].isdigit()}
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line[2:4].isdigit()}
     for stem, lesson in outline().items():
-        missing = [e for e in lesson["exercises"] if f"`{e}`" not in rows[stem[:2]]]
-        assert not missing, f"README's row {stem[:2]} lacks {missing}"
+        number = stem.split("_")[0]  # 05, or 05b for lesson 05's second part
+        assert number in rows, f"README's lesson table has no row {number}"
+        missing = [e for e in lesson["exercises"] if f"`{e}`" not in rows[number]]
+        assert not missing, f"README's row {number} lacks {missing}"

@@ -16,7 +16,7 @@ RUN_ALL = (
     "After **Run All**, the first red ✗ message is where the run stopped and why: JupyterLab "
     "scrolls to it (the cells below it show no number)."
 )
-TITLE = re.compile(r"# (\d\d) · \S")
+TITLE = re.compile(r"# (\d\d[a-z]?) · \S")  # 05, or 05b for lesson 05's second part
 NUMBERED = re.compile(r"## (\d+)\. \S")
 
 
@@ -33,9 +33,10 @@ def test_title_and_run_all_note(solution, learner):
     intro = markdown(solution)[0]
     title = TITLE.match(intro)
     assert title, (
-        f"{solution.name}: the title should read '# NN · Topic', got {intro.splitlines()[0]!r}"
+        f"{solution.name}: the title should read '# NN · Topic' (NNb for a second part), "
+        f"got {intro.splitlines()[0]!r}"
     )
-    assert title.group(1) == solution.name[:2]
+    assert title.group(1) == solution.name.split("_")[0]
     assert RUN_ALL in one_line(intro), f"{solution.name}: the intro lacks the Run All note"
 
 

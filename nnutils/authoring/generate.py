@@ -23,6 +23,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
 CHECK = re.compile(r'^check\(\s*"(\w+)"', re.M)
+LESSON = re.compile(r"\d\d[a-z]?_\w+")  # a lesson's file stem: 05_backward, 05b_gradient_checking
 OUTLINE = ROOT / "nnutils" / "exercises.json"
 
 
@@ -92,8 +93,14 @@ def render(nb):
 
 
 def lessons(root=ROOT):
-    """Pairs (solution path, learner path), in lesson order."""
-    solutions = sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    """Pairs (solution path, learner path), in lesson order.
+
+    A lesson is ``NN_topic.ipynb``, or ``NNb_topic.ipynb`` for the second part of lesson NN,
+    which comes right after it (``_`` sorts before the letters).
+    """
+    solutions = sorted(
+        path for path in (root / "solutions").glob("*.ipynb") if LESSON.fullmatch(path.stem)
+    )
     return [(path, root / "notebooks" / path.name) for path in solutions]
 
 

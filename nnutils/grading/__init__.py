@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (importing a lesson's module registers its checke
     data_visualisation,
     forward,
     full_model,
+    gradient_checking,
     initialization,
     questions,
     update,

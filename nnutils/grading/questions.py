@@ -150,7 +150,7 @@ def _confident_mistake(values, rng):
     )
 
 
-# --- lesson 05 -----------------------------------------------------------------------------------
+# --- lesson 05b ----------------------------------------------------------------------------------
 
 
 @exercise("gradcheck_biases")
@@ -328,7 +328,7 @@ def _uniform_cost(values, rng):
     )
 
 
-# --- lesson 05: the bug hunt ---------------------------------------------------------------
+# --- lesson 05b: the bug hunt --------------------------------------------------------------
 
 # For each mystery backward pass of nnutils.bughunt, the parameters whose gradients it gets
 # wrong. The right answer is any gradient whose error would spoil exactly these: dW2 alone

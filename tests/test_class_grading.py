@@ -247,6 +247,7 @@ def reference_calls():
 # role: (answers, prefix, honest score, {exercise: words its verdict must contain})
 ATTACKS = {
     "honest": (ALL_RIGHT, "", 6, {}),
+    "leftcheck": (ALL_RIGHT, "check('relu', print)\n", 6, {}),  # a check left in an answer cell
     "reference": (
         reference_calls(),
         "import nnutils.reference as r\n",

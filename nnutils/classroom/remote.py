@@ -12,8 +12,8 @@ new child.
 The course's solution code runs here only. The child's stand-ins of it (``sandbox``) send
 their calls to ``Child``, which runs the course's function on the data they carry, or refuses
 a call that the exercise being checked may not make (``own_code.refusal``: its own solution,
-a later exercise's, the engine's; the grader's own functions always): the check then fails,
-naming the call, whatever the child answers.
+a later exercise's, the engine's): the check then fails, naming the call, whatever the child
+answers. The grader's own functions (``check`` left in an answer cell) do nothing there.
 """
 
 import contextlib
@@ -52,7 +52,7 @@ EXERCISE_SECONDS = 30
 CLOSE_SECONDS = 5
 # The course's solution code: the sandbox holds stand-ins of these modules (and their submodules).
 SOLUTION_MODULES = ("nnutils.reference", "nnutils.engine", "nnutils.checks", "nnutils.grading")
-GRADER = ("nnutils.checks.", "nnutils.grading.")  # called from the sandbox: always refused
+GRADER = ("nnutils.checks.", "nnutils.grading.")  # called from the sandbox: never run
 COURSE_CALL_BYTES = 2 * 2**30  # memory a served call may take beyond what the grader holds
 
 
@@ -156,10 +156,9 @@ class Child:
         module, _, name = qualified.rpartition(".")
         if "call" not in stand_ins()["modules"].get(module, {}).get(name, {}):
             return {"refused": f"{qualified} is not a function of the course."}
-        if qualified.startswith(GRADER):
-            why = f"your code calls {qualified}: the grader runs the checks itself."
-        else:
-            why = self.exercise and refusal(qualified, self.exercise)
+        if qualified.startswith(GRADER):  # a check left in an answer cell does nothing here
+            return {"result": None}
+        why = self.exercise and refusal(qualified, self.exercise)
         if why:
             self.refused = self.refused or why
             return {"refused": why}

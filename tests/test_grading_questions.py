@@ -19,6 +19,14 @@ RIGHT = {
     "gradcheck_biases": ["b", " b"],
     "untrained_output": ["b", "(B)"],
     "confident_mistake": [math.log(100), 4.6, 4.61, -np.log(0.01), np.float32(4.605)],
+    "sigmoid_max_slope": [
+        0.25,
+        1 / 4,
+        ref.sigmoid(0.0) * (1 - ref.sigmoid(0.0)),  # computed with the lesson's sigmoid
+        np.float32(0.25),
+        np.array([[0.25]]),
+        0.2495,
+    ],
     "diverging_rate": [0.2, 2 / 10, np.float32(0.2), np.array(0.2), 0.2004],
     "first_cost": [math.log(2), 0.693, 0.69, np.log(2), -np.log(0.5), np.float32(0.6931)],
     "uniform_cost": [math.log(10), 2.3, 2.303, np.log(10), -np.log(np.float32(0.1))],
@@ -60,6 +68,14 @@ WRONG = {
     ("confident_mistake", 0.01): ["the prediction a itself"],
     ("confident_mistake", 0.01005): ["the prediction a itself", "-log(1 - a)"],
     ("confident_mistake", 1.0): ["only the term -y log(a) is active"],
+    # sigmoid_max_slope: the sigmoid is steepest at z = 0, where its slope is 0.25
+    ("sigmoid_max_slope", 1): ["1: that is the slope of a linear unit", "unchanged"],
+    ("sigmoid_max_slope", 0.5): ["sigmoid(0) = 0.5", "value at z = 0, not its slope"],
+    ("sigmoid_max_slope", 0): ["saturates", "smallest factor, not the largest"],
+    ("sigmoid_max_slope", 4): ["how many times smaller", "inverse"],
+    ("sigmoid_max_slope", -0.25): ["never negative"],
+    ("sigmoid_max_slope", -1): ["never negative"],
+    ("sigmoid_max_slope", 0.197): ["0.197: section 1 wrote the slope", "steepest"],
     # diverging_rate: the valley's limit is 2 / 10
     ("diverging_rate", 2.0): ["limit along w", "shallow", "|1 - 10α|"],
     ("diverging_rate", 0.1): ["exactly at 0", "fastest"],
@@ -113,7 +129,8 @@ def test_odd_choices_fail_with_the_form_of_an_answer(exercise_id, answer, words)
 
 
 @pytest.mark.parametrize(
-    "exercise_id", ["diverging_rate", "confident_mistake", "first_cost", "uniform_cost"]
+    "exercise_id",
+    ["confident_mistake", "sigmoid_max_slope", "diverging_rate", "first_cost", "uniform_cost"],
 )
 @pytest.mark.parametrize(
     ("answer", "words"),

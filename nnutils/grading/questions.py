@@ -150,6 +150,50 @@ def _confident_mistake(values, rng):
     )
 
 
+# --- lesson 05 --------------------------------------------------------------------------
+
+
+@exercise("sigmoid_max_slope")
+def _sigmoid_max_slope(values, rng):
+    """The most a sigmoid unit passes back: its largest slope, at z = 0, is 0.25."""
+    answer = number(values, "sigmoid_max_slope")
+    if answer < -1e-3:
+        raise Mistake(
+            f"{answer:g}: the sigmoid rises everywhere, so its slope is never negative; "
+            "look at the sign of your derivative."
+        )
+    return expect_near(
+        answer,
+        0.25,
+        1e-3,
+        [
+            (
+                1.0,
+                "that is the slope of a linear unit, or of a ReLU where it is active, which "
+                "passes the gradient back unchanged. The sigmoid is flatter: it squeezes every "
+                "z into (0, 1), so even where it is steepest it rises more slowly than z does.",
+            ),
+            (
+                0.5,
+                "that is sigmoid(0) = 0.5, the sigmoid's value at z = 0, not its slope there. "
+                "Section 1 wrote the slope with the sigmoid's value itself: put 0.5 into it.",
+            ),
+            (
+                0.0,
+                "that is the slope far from 0, where the sigmoid saturates and flattens out: "
+                "the smallest factor, not the largest. Where is the sigmoid steepest?",
+            ),
+            (
+                4.0,
+                "that is how many times smaller the gradient gets, at best; the question asks "
+                "for the factor that multiplies it, the slope itself, which is its inverse.",
+            ),
+        ],
+        "section 1 wrote the slope with the sigmoid's value itself: at which z is the sigmoid "
+        "steepest, and what is its value there?",
+    )
+
+
 # --- lesson 05b ----------------------------------------------------------------------------------
 
 

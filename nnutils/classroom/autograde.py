@@ -29,7 +29,7 @@ from nbgrader.utils import parse_utc
 
 from nnutils.authoring.generate import render
 from nnutils.classroom import lesson
-from nnutils.classroom.remote import EXERCISE_SECONDS, Child
+from nnutils.classroom.remote import EXERCISE_SECONDS, Child, stand_ins
 from nnutils.classroom.sandbox import PRINTED
 from nnutils.grading import CheckResult, run_check
 from nnutils.grading.expect import Stopped
@@ -161,6 +161,8 @@ def autograde(course, lesson_name, students=None, workers=None, seconds=EXERCISE
     found = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{lesson_name}/"))
     students = [s for s in found if students is None or s in students]
     jobs = [(course, lesson_name, student, seconds) for student in students]
+    lesson.plan(course / "source" / lesson_name / f"{lesson_name}.ipynb")  # before the fork
+    stand_ins()
     graded, sandbox_cpu = {}, 0.0
     with (
         ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,

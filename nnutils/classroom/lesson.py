@@ -14,6 +14,7 @@ drawing module, become lazy (``lazy_imports``): most are for figures the grader 
 """
 
 import ast
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -63,8 +64,10 @@ def parse_check(source):
     raise ValueError(f"no check(...) call in {source!r}")
 
 
+@functools.cache
 def plan(source_path):
-    """The Plan of the instructor's source notebook at ``source_path``."""
+    """The Plan of the instructor's source notebook at ``source_path`` (read once a process:
+    the grader reads it before it starts its workers, which share it)."""
     nb = nbformat.read(source_path, as_version=4)
     cells, checks = [], []
     for cell in nb.cells:

@@ -11,8 +11,9 @@ sandbox, the checks in the grader). CPU time is user + system of every process t
 started; a sandbox's, which its PID namespace keeps from that account, is what the grader
 prints that its sandboxes reported. Each command has a fixed cost (Python, and nbgrader's imports:
 about 3 s of CPU either way), measured once on a lesson without submissions; the table
-shows, per lesson, the CPU time per submission beyond it, the wall time per submission, and
-the ratio of nbgrader's CPU time to ours. Last, one student's lessons graded in one command
+shows, per lesson, the CPU time per submission beyond it (for the course's grader, the mean
+it prints: each submission's worker and sandbox, measured around its grading), the wall
+time per submission, and the ratio of nbgrader's CPU time to ours. Last, one student's lessons graded in one command
 each way: that command's whole CPU and wall time. Both ways must give every submission full
 marks.
 
@@ -46,13 +47,18 @@ def children_cpu():
 
 
 def measured(command, cwd, env, check=True):
-    """(CPU seconds, wall seconds) of running ``command`` to its end; exits if it fails."""
+    """(CPU seconds, wall seconds, output) of running ``command`` to its end; exits if it fails."""
     cpu, wall = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if check and done.returncode:
         sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
     sandboxes = sum(float(s) for s in re.findall(r"the sandboxes used ([0-9.]+) s", done.stdout))
-    return children_cpu() - cpu + sandboxes, time.perf_counter() - wall
+    return children_cpu() - cpu + sandboxes, time.perf_counter() - wall, done.stdout
+
+
+def per_submission(output):
+    """The CPU seconds a submission took, as the course's grader reports it."""
+    return float(re.search(r"([0-9.]+) s of CPU a submission", output)[1])
 
 
 def full_marks(course, env, lesson, students):
@@ -139,10 +145,14 @@ def main():
         for lesson in args.lessons:
             row = {}
             for way, command in ways.items():
-                cpu, wall = measured(command(lesson), course, env)
+                cpu, wall, output = measured(command(lesson), course, env)
                 if not full_marks(course, env, lesson, args.students):
                     sys.exit(f"{way}: not every solution got full marks in {lesson}")
-                row[way] = ((cpu - fixed[way]) / args.students, wall / args.students)
+                if way == "sandbox":  # the grader measures each submission itself
+                    each = per_submission(output)
+                else:
+                    each = (cpu - fixed[way]) / args.students
+                row[way] = (each, wall / args.students)
             (nb_cpu, nb_wall), (our_cpu, our_wall) = row["nbgrader"], row["sandbox"]
             print(
                 f"| {lesson} | {nb_cpu:.1f} | {nb_wall:.1f} | {our_cpu:.2f} | {our_wall:.2f} "
@@ -159,7 +169,7 @@ def main():
             "nbgrader": ways["nbgrader"]("*", "--student=student0"),
             "sandbox": ways["sandbox"](*args.lessons, "--student", "student0"),
         }
-        whole = {way: measured(command, course, env) for way, command in one_student.items()}
+        whole = {way: measured(command, course, env)[:2] for way, command in one_student.items()}
         (nb_cpu, nb_wall), (our_cpu, our_wall) = whole["nbgrader"], whole["sandbox"]
         print(
             f"| all {len(args.lessons)}, one student, one command (whole) | {nb_cpu:.1f} | "

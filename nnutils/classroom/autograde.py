@@ -18,6 +18,7 @@ seals) is not run: every check fails, saying so.
 import contextlib
 import io
 import os
+import resource
 import shutil
 import stat
 from concurrent.futures import ProcessPoolExecutor
@@ -55,15 +56,16 @@ def untrusted_reason(course, path):
 
 
 def grade_submission(course, lesson_name, student, seconds=EXERCISE_SECONDS):
-    """({exercise: (CheckResult, printed text)}, CPU seconds its sandbox used) of one
-    student's submission; ``seconds``: the wall-clock time each exercise's check may take."""
+    """({exercise: (CheckResult, printed text)}, CPU seconds of its sandbox, CPU seconds of
+    this process) of one student's submission; ``seconds``: the wall-clock time each
+    exercise's check may take."""
+    start = _own_cpu()
     plan = lesson.plan(Path(course) / "source" / lesson_name / f"{lesson_name}.ipynb")
     path = Path(course) / "submitted" / student / lesson_name / f"{lesson_name}.ipynb"
     reason = untrusted_reason(course, path)
     if reason:
-        return {
-            c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks
-        }, 0.0
+        failed = {c.exercise: (CheckResult(c.exercise, False, [reason]), "") for c in plan.checks}
+        return failed, 0.0, _own_cpu() - start
     grade_ids = {value for kind, value in plan.cells if kind == "answer"}
     answers = lesson.answers(path, grade_ids)
     child = Child(lesson.cells_to_run(plan, answers), seconds)
@@ -71,7 +73,12 @@ def grade_submission(course, lesson_name, student, seconds=EXERCISE_SECONDS):
         results = {c.exercise: _checked(child, c) for c in plan.checks}
     finally:
         cpu = child.close()
-    return results, cpu
+    return results, cpu, _own_cpu() - start
+
+
+def _own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _checked(child, check):
@@ -163,15 +170,19 @@ def autograde(course, lesson_name, students=None, workers=None, seconds=EXERCISE
     jobs = [(course, lesson_name, student, seconds) for student in students]
     lesson.plan(course / "source" / lesson_name / f"{lesson_name}.ipynb")  # before the fork
     stand_ins()
-    graded, sandbox_cpu = {}, 0.0
+    graded, sandbox_cpu, grader_cpu = {}, 0.0, 0.0
     with (
         ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,
         Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook,
     ):
-        for student, results, cpu in pool.map(_grade_one, jobs):
+        for student, results, cpu, own in pool.map(_grade_one, jobs):
             record(course, lesson_name, student, results, gradebook)
-            graded[student], sandbox_cpu = results, sandbox_cpu + cpu
+            graded[student], sandbox_cpu, grader_cpu = results, sandbox_cpu + cpu, grader_cpu + own
             score = sum(result.passed for result, _ in results.values())
             print(f"{lesson_name} {student}: {score} / {len(results)}")
-    print(f"{lesson_name}: {len(graded)} graded; the sandboxes used {sandbox_cpu:.2f} s of CPU")
+    each = (sandbox_cpu + grader_cpu) / max(len(graded), 1)
+    print(
+        f"{lesson_name}: {len(graded)} graded; the sandboxes used {sandbox_cpu:.2f} s of CPU; "
+        f"{each:.2f} s of CPU a submission, sandbox and checks"
+    )
     return graded

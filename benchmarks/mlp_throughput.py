@@ -20,14 +20,13 @@ code. Figures only: nothing is asserted.
 
 import argparse
 import os
-import time
 
 # Let BLAS threads sleep right after each matrix product (OpenBLAS reads this when
 # NumPy loads it) so that the update's own threads get the cores.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
-from report import record  # noqa: E402
+from report import gemm_peak, record, timed  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
 from nnutils.engine.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
@@ -43,21 +42,6 @@ def parameter_count(layers=LAYERS):
 def performed_flops_per_sample(layers=LAYERS):
     """6 x parameters, less the input gradient (2 n_x n_1) that neither path computes."""
     return 6 * parameter_count(layers) - 2 * layers[0] * layers[1]
-
-
-def gemm_peak(dtype, n=2048, repeats=5):
-    """Best float FLOP/s of an n x n matrix product with NumPy's BLAS."""
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-    b = a.T.copy()
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n**3 / best
-
-
-def _timed(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 class CoursePath:
@@ -128,7 +112,7 @@ class TorchPath:
 
 
 def throughput(path, steps):
-    return steps * path.batch / _timed(lambda: path.run(steps))
+    return steps * path.batch / timed(lambda: path.run(steps))
 
 
 def main():

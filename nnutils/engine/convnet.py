@@ -108,7 +108,9 @@ def parallel_step(pool, steps, rows, idx, draws, Y, parameters, crop_pad=4):
         step, s = part
         n = s.stop - s.start
         part_draws = None if draws is None else tuple(d[s] for d in draws)
-        flip_and_crop_into(step.input_images(n), rows, idx[s], part_draws, step.image_shape, crop_pad)
+        flip_and_crop_into(
+            step.input_images(n), rows, idx[s], part_draws, step.image_shape, crop_pad
+        )
         AL = step.forward(parameters, n)
         return AL, step.backward(AL, Y[:, s], parameters, n)
 

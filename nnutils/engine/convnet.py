@@ -72,7 +72,7 @@ def predict_images(X, parameters, chunk=100, threads=None):
     shares = [starts[k::threads] for k in range(threads)]
 
     def predict(share):
-        step = ConvNetStep(chunk, filters_of(parameters), X.shape[1:], X.dtype)
+        step = ConvNetStep(chunk, filters_of(parameters), X.shape[1:], X.dtype, training=False)
         labels = []
         for k in share:
             images = X[k : k + chunk]

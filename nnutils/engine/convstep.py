@@ -87,18 +87,19 @@ def linear_from_columns(D, maps):
 class _Block:
     """The buffers of one CONV -> RELU -> MAXPOOL block for up to ``m`` images of H x W x C."""
 
-    def __init__(self, m, H, W, C, F, dtype, first):
+    def __init__(self, m, H, W, C, F, dtype, first, training):
         self.H, self.W, self.C, self.F = H, W, C, F
         n = m * H * W  # output positions (pad 1, stride 1)
         self.input = np.zeros((m, H + 2, W + 2, C), dtype)  # its border stays zero
         self.cols = np.empty(n * 9 * C, dtype)
         self.Z = np.empty(n * F, dtype)
         self.M = np.empty(n // 4 * F, dtype)
-        self.g = np.empty(n // 4 * F, dtype)
-        self.found = np.empty(n // 4 * F, bool)
-        self.first = np.empty(n // 4 * F, bool)
+        if training:
+            self.g = np.empty(n // 4 * F, dtype)
+            self.found = np.empty(n // 4 * F, bool)
+            self.first = np.empty(n // 4 * F, bool)
         # For the input gradient (the first block has none): dZ in image order, zero-padded.
-        self.dZ_pad = None if first else np.zeros((m, H + 2, W + 2, F), dtype)
+        self.dZ_pad = np.zeros((m, H + 2, W + 2, F), dtype) if training and not first else None
 
     def arrays(self, m):
         """im2col's rows (m H W, 9 C), Z (4, m H W / 4, F) and its pooled maxima (m H W / 4, F)."""
@@ -120,23 +121,25 @@ class ConvNetStep:
 
     ``filters`` are the blocks' filter counts, ``image_shape`` (C, H, W) with H and W divisible
     by 2 ** len(filters). Write the images into ``input_images(n)``, then call ``forward`` and
-    ``backward``. One object per thread.
+    ``backward``. One object per thread. ``training=False`` leaves out the backward pass's
+    buffers (for prediction).
     """
 
-    def __init__(self, m, filters, image_shape=(3, 32, 32), dtype=np.float32):
+    def __init__(self, m, filters, image_shape=(3, 32, 32), dtype=np.float32, training=True):
         C, H, W = self.image_shape = tuple(image_shape)
         if not filters or H % 2 ** len(filters) or W % 2 ** len(filters):
             raise ValueError(f"{image_shape} images do not halve {len(filters)} times")
         self.m, self.dtype, self.blocks = m, np.dtype(dtype), []
         for F in filters:
-            self.blocks.append(_Block(m, H, W, C, F, self.dtype, first=not self.blocks))
+            self.blocks.append(_Block(m, H, W, C, F, self.dtype, not self.blocks, training))
             C, H, W = F, H // 2, W // 2
         self.maps = (C, H, W)  # the last block's output, channel first as W{L} reads it
         self.output = np.empty((m, H, W, C), self.dtype)
-        self._ones = np.ones(m * image_shape[1] * image_shape[2] // 4, self.dtype)
-        later = self.blocks[1:]
-        self._dA = np.empty(m * max([b.H * b.W * b.C for b in later], default=0), self.dtype)
-        self._chunk = np.empty(max([CHUNK] + [b.H * b.W * 9 * b.F for b in later]), self.dtype)
+        if training:
+            self._ones = np.ones(m * image_shape[1] * image_shape[2] // 4, self.dtype)
+            later = self.blocks[1:]
+            self._dA = np.empty(m * max([b.H * b.W * b.C for b in later], default=0), self.dtype)
+            self._chunk = np.empty(max([CHUNK] + [b.H * b.W * 9 * b.F for b in later]), self.dtype)
         self.timings = None  # a dict to fill with seconds per stage (profiling), or None
         self._clock = 0.0
 

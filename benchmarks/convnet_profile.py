@@ -6,8 +6,9 @@ Times one thread's share of a training step (``--images``: half of the lesson's 
 as each of two threads computes it) on random images, with a one-thread BLAS, in two ways:
 the reference layers the lesson's exercises are checked against (``nnutils.reference``:
 ``conv_forward``, ``relu``, ``max_pool_forward``, ... and their backward functions, called one
-by one as ``convnet_forward`` / ``convnet_backward`` do), and the engine's step that training
-runs (``nnutils.engine.convstep.ConvNetStep``, its stages timed by its own clock). Each figure
+by one as ``convnet_forward`` / ``convnet_backward`` do), after ``flip_and_crop`` as the
+trainer used them, and the engine's step that training runs (``flip_and_crop_into`` its input,
+then ``nnutils.engine.convstep.ConvNetStep``, its stages timed by its own clock). Each figure
 is the best of ``--rounds`` rounds of ``--steps`` steps, in milliseconds per step; products
 also in GFLOP/s. Figures only: nothing is asserted.
 """
@@ -23,6 +24,11 @@ from report import record  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
+from nnutils.engine.augment import (  # noqa: E402
+    flip_and_crop,
+    flip_and_crop_into,
+    random_flips_and_crops,
+)
 from nnutils.engine.convnet import LESSON_CONFIG, initialize_convnet  # noqa: E402
 from nnutils.engine.convstep import ConvNetStep  # noqa: E402
 
@@ -31,7 +37,8 @@ class ReferenceStep:
     """The reference layers, one call at a time, each call's time added to ``timings``."""
 
     def __init__(self, X, Y, parameters):
-        self.X, self.Y, self.parameters, self.timings = X, Y, parameters, {}
+        self.rows, self.Y, self.parameters, self.timings = X.reshape(len(X), -1), Y, parameters, {}
+        self.rng = np.random.default_rng(1)
 
     def _timed(self, stage, function, *args, **options):
         start = time.perf_counter()
@@ -40,7 +47,13 @@ class ReferenceStep:
         return result
 
     def run(self):
-        P, L, A, caches = self.parameters, len(self.parameters) // 2, self.X, []
+        batch = self._timed("flip and crop", flip_and_crop, self.rows, self.rng, (3, 32, 32), 4)
+        P, L, A, caches = (
+            self.parameters,
+            len(self.parameters) // 2,
+            batch.reshape(-1, 3, 32, 32),
+            [],
+        )
         for l in range(1, L):
             Z, conv_cache = self._timed(
                 f"conv{l} (im2col, product, bias)",
@@ -78,12 +91,19 @@ class EngineStep:
 
     def __init__(self, X, Y, parameters):
         self.Y, self.parameters, self.n = Y, parameters, len(X)
+        self.rows, self.rng = X.reshape(len(X), -1), np.random.default_rng(1)
         filters = tuple(parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2))
         self.step = ConvNetStep(self.n, filters, X.shape[1:], X.dtype)
-        self.step.input_images(self.n)[...] = X.transpose(0, 2, 3, 1)
         self.step.timings = self.timings = {}
 
     def run(self):
+        start = time.perf_counter()
+        draws = random_flips_and_crops(self.rng, self.n, 4)
+        images = self.step.input_images(self.n)
+        flip_and_crop_into(images, self.rows, np.arange(self.n), draws, (3, 32, 32), 4)
+        self.timings["flip and crop"] = (
+            self.timings.get("flip and crop", 0.0) + time.perf_counter() - start
+        )
         AL = self.step.forward(self.parameters, self.n)
         self.step.backward(AL, self.Y, self.parameters, self.n)
 

@@ -125,7 +125,21 @@ def parallel_step(pool, steps, rows, idx, draws, Y, parameters, crop_pad=4):
     return AL, grads
 
 
-def train_convnet(
+def train_convnet(X_train, y_train, **options):
+    """Train the network on images X_train (m, C, H, W) with labels y_train (m,) or (1, m).
+
+    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up over ``warmup_epochs``, at
+    most a fifth of the run, then cosine decay to 0),
+    random flips and crops of ``crop_pad`` pixels, each batch cut in ``threads`` parts (one
+    per core by default) computed side by side. Returns (parameters, history) with per-epoch
+    "cost", "train_accuracy", "val_accuracy" (when X_val is given) and "seconds"
+    (cumulative). ``options`` are those of ``convnet_epochs``.
+    """
+    *_, (parameters, history) = convnet_epochs(X_train, y_train, **options)  # the last epoch's
+    return parameters, history
+
+
+def convnet_epochs(
     X_train,
     y_train,
     *,
@@ -144,13 +158,10 @@ def train_convnet(
     rng=None,
     progress=True,
 ):
-    """Train the network on images X_train (m, C, H, W) with labels y_train (m,) or (1, m).
+    """``train_convnet`` one epoch at a time: yields (parameters, history) after each epoch.
 
-    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up over ``warmup_epochs``, at
-    most a fifth of the run, then cosine decay to 0),
-    random flips and crops of ``crop_pad`` pixels, each batch cut in ``threads`` parts (one
-    per core by default) computed side by side. Returns (parameters, history) with per-epoch
-    "cost", "train_accuracy", "val_accuracy" (when X_val is given) and "seconds".
+    history["seconds"] counts this generator's own time only, not the time its caller spends
+    between two epochs (``benchmarks/convnet_accuracy.py`` trains PyTorch's network there).
     """
     rng = np.random.default_rng(rng)
     labels = np.asarray(y_train).ravel()
@@ -166,29 +177,34 @@ def train_convnet(
     total = epochs * steps_per_epoch
     warmup = round(min(warmup_epochs, epochs / 5) * steps_per_epoch)  # short runs warm up less
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
-    start = time.perf_counter()
+    seconds = 0.0
     bar = progress_bar(total, disable=not progress)
-    pool = ThreadPoolExecutor(threads)
-    with pool, threadpool_limits(1, user_api="blas"):
+    with ThreadPoolExecutor(threads) as pool:
         for _ in range(epochs):
-            order = rng.permutation(m)
-            cost_sum, correct = 0.0, 0
-            for k in range(0, m, batch_size):
-                idx = order[k : k + batch_size]
-                draws = random_flips_and_crops(rng, idx.size, crop_pad) if augment else None
-                Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
-                AL, grads = parallel_step(pool, steps, rows, idx, draws, Y, parameters, crop_pad)
-                rate = learning_rate_at(opt.t, total, warmup, learning_rate)
-                opt.step(parameters, grads, rate, weight_decay)
-                cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size
-                correct += int((AL.argmax(axis=0) == labels[idx]).sum())
-                bar.update()
-            history["cost"].append(cost_sum / m)
-            history["train_accuracy"].append(correct / m)
-            if X_val is not None:
-                val = np.mean(predict_images(X_val, parameters) == np.ravel(y_val))
-                history["val_accuracy"].append(float(val))
-            history["seconds"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with threadpool_limits(1, user_api="blas"):
+                order = rng.permutation(m)
+                cost_sum, correct = 0.0, 0
+                for k in range(0, m, batch_size):
+                    idx = order[k : k + batch_size]
+                    draws = random_flips_and_crops(rng, idx.size, crop_pad) if augment else None
+                    Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
+                    AL, grads = parallel_step(
+                        pool, steps, rows, idx, draws, Y, parameters, crop_pad
+                    )
+                    rate = learning_rate_at(opt.t, total, warmup, learning_rate)
+                    opt.step(parameters, grads, rate, weight_decay)
+                    cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size
+                    correct += int((AL.argmax(axis=0) == labels[idx]).sum())
+                    bar.update()
+                history["cost"].append(cost_sum / m)
+                history["train_accuracy"].append(correct / m)
+                if X_val is not None:
+                    val = np.mean(predict_images(X_val, parameters) == np.ravel(y_val))
+                    history["val_accuracy"].append(float(val))
+            seconds += time.perf_counter() - start
+            history["seconds"].append(seconds)
             show_epoch(bar, history)
-    bar.close()
-    return parameters, history
+            if len(history["cost"]) == epochs:
+                bar.close()
+            yield parameters, history

@@ -5,7 +5,13 @@ import pytest
 
 from nnutils import reference as ref
 from nnutils.engine.augment import flip_and_crop, flip_and_crop_into, random_flips_and_crops
-from nnutils.engine.convnet import initialize_convnet, parallel_step, predict_images, train_convnet
+from nnutils.engine.convnet import (
+    convnet_epochs,
+    initialize_convnet,
+    parallel_step,
+    predict_images,
+    train_convnet,
+)
 from nnutils.engine.convstep import ConvNetStep
 
 
@@ -136,3 +142,22 @@ def test_train_convnet_learns_and_keeps_float32():
     assert history["cost"][-1] < history["cost"][0]
     assert history["val_accuracy"][-1] > 0.9
     assert all(P.dtype == np.float32 for P in parameters.values())
+
+
+def test_convnet_epochs_counts_its_own_time_only():
+    """The time a caller spends between two epochs (the benchmark trains PyTorch there) is not
+    the network's: history["seconds"] leaves it out."""
+    import time
+
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((64, 3, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    epochs = convnet_epochs(X, y, filters=(2, 4), epochs=2, batch_size=32, rng=0, progress=False)
+    _, history = next(epochs)
+    first = history["seconds"][0]
+    time.sleep(0.5)
+    _, history = next(epochs)
+    assert len(history["seconds"]) == 2
+    assert history["seconds"][1] - first < 0.5
+    with pytest.raises(StopIteration):
+        next(epochs)

@@ -250,12 +250,11 @@ class ConvNetStep:
         self._tick(f"conv{l} dZ to image order")
         flipped = kernel_columns(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (9 F, C)
         dA = self._dA[: n * H * W_ * C].reshape(n, H, W_, C)
-        per_chunk = self._chunk.size // (H * W_ * 9 * F)
-        for i in range(0, n, per_chunk):
-            images = dZ_pad[i : i + per_chunk]
-            cols = self._chunk[: len(images) * H * W_ * 9 * F].reshape(-1, H, W_, 3, 3, F)
-            windows = sliding_window_view(images, (3, 3), axis=(1, 2))  # (c, H, W, F, 3, 3)
-            np.copyto(cols, windows.transpose(0, 1, 2, 4, 5, 3))
-            np.matmul(cols.reshape(-1, 9 * F), flipped, out=dA[i : i + len(images)].reshape(-1, C))
+        windows = sliding_window_view(dZ_pad, (3, 3), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+        c = self._chunk.size // (H * W_ * 9 * F)  # images per chunk
+        for i in range(0, n, c):
+            cols = self._chunk[: min(c, n - i) * H * W_ * 9 * F].reshape(-1, H, W_, 3, 3, F)
+            np.copyto(cols, windows[i : i + c])
+            np.matmul(cols.reshape(-1, 9 * F), flipped, out=dA[i : i + c].reshape(-1, C))
         self._tick(f"conv{l} dA (im2col and product)")
         return dA

@@ -2,9 +2,11 @@
 
     python benchmarks/mlp_throughput.py [--steps 40] [--rounds 3] [--batch B]
 
-Trains lesson 08's 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy, momentum,
-mini-batches of ``LESSON_CONFIG``'s size unless ``--batch`` says otherwise) with
-``nnutils.engine.train.train_step`` (the reference functions of the lessons) and, when
+Trains lesson 08's 3072-1024-1024-10 MLP (ReLU, softmax cross-entropy with the lesson's
+label smoothing, momentum with its weight decay, mini-batches of ``LESSON_CONFIG``'s size
+unless ``--batch`` says otherwise) with ``nnutils.engine.train.train_step`` (the reference
+forward pass of the lessons; the backward pass with the update riding on the weight-gradient
+products, ``nnutils.engine.fused``) and, when
 PyTorch is installed, with the equivalent torch model, in alternating rounds after
 a warm-up. Prints samples/s, their ratio, the achieved FLOP/s (6 x parameters x
 samples/s) and the FLOPs actually performed (less the input gradient, which neither
@@ -20,14 +22,13 @@ code. Figures only: nothing is asserted.
 
 import argparse
 import os
-import time
 
 # Let BLAS threads sleep right after each matrix product (OpenBLAS reads this when
 # NumPy loads it) so that the update's own threads get the cores.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 
 import numpy as np  # noqa: E402
-from report import record  # noqa: E402
+from report import gemm_peak, record, timed  # noqa: E402
 
 from nnutils import reference as ref  # noqa: E402
 from nnutils.engine.train import LESSON_CONFIG, Optimizer, train_step  # noqa: E402
@@ -45,21 +46,6 @@ def performed_flops_per_sample(layers=LAYERS):
     return 6 * parameter_count(layers) - 2 * layers[0] * layers[1]
 
 
-def gemm_peak(dtype, n=2048, repeats=5):
-    """Best float FLOP/s of an n x n matrix product with NumPy's BLAS."""
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-    b = a.T.copy()
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n**3 / best
-
-
-def _timed(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 class CoursePath:
     """The lesson-08 training step, on random data of ``dtype``."""
 
@@ -74,7 +60,13 @@ class CoursePath:
         for _ in range(steps):
             idx = self.rng.integers(0, POOL, self.batch)
             self.parameters, _, _ = train_step(
-                self.parameters, self.rows[idx], self.labels[idx], self.optimizer, 0.01
+                self.parameters,
+                self.rows[idx],
+                self.labels[idx],
+                self.optimizer,
+                0.01,
+                LESSON_CONFIG["weight_decay"],
+                LESSON_CONFIG["label_smoothing"],
             )
 
 
@@ -113,8 +105,17 @@ class TorchPath:
         for n_prev, n in zip(LAYERS[:-1], LAYERS[1:], strict=True):
             layers += [torch.nn.Linear(n_prev, n), torch.nn.ReLU()]
         self.model = torch.nn.Sequential(*layers[:-1])
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
-        self.loss = torch.nn.CrossEntropyLoss()
+        named = list(self.model.named_parameters())
+        self.optimizer = torch.optim.SGD(  # weight decay on the weights only, as the course's
+            [
+                {"params": [p for n, p in named if n.endswith("weight")]},
+                {"params": [p for n, p in named if n.endswith("bias")], "weight_decay": 0.0},
+            ],
+            lr=0.01,
+            momentum=0.9,
+            weight_decay=LESSON_CONFIG["weight_decay"],
+        )
+        self.loss = torch.nn.CrossEntropyLoss(label_smoothing=LESSON_CONFIG["label_smoothing"])
         self.rows = torch.from_numpy(rng.standard_normal((POOL, LAYERS[0])).astype(np.float32))
         self.labels = torch.from_numpy(rng.integers(0, LAYERS[-1], POOL))
         self.rng, self.batch = rng, batch
@@ -128,7 +129,7 @@ class TorchPath:
 
 
 def throughput(path, steps):
-    return steps * path.batch / _timed(lambda: path.run(steps))
+    return steps * path.batch / timed(lambda: path.run(steps))
 
 
 def main():

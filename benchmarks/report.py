@@ -1,4 +1,4 @@
-"""What every benchmark shares: its peak memory, and the page of figures it writes.
+"""What every benchmark shares: its peak memory, the machine's GEMM peak, and the page of figures.
 
 ``record(name, rows)`` replaces the section ``name`` of ``benchmarks/README.md`` with a table
 of ``rows`` (what, figure), stamped with the date, the machine (processor, cores, load) and
@@ -12,8 +12,10 @@ import re
 import resource
 import shlex
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock
 
 from nnutils.files import atomic_write
@@ -24,6 +26,22 @@ PAGE = Path(__file__).with_name("README.md")
 def peak_memory_mb():
     """Peak resident set size of this process, in MB (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def gemm_peak(dtype=np.float32, n=2048, repeats=5):
+    """This machine's FLOP/s in an n x n matrix product with NumPy's BLAS (all its threads), best of ``repeats``."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+    b = a.T.copy()
+    a @ b
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def timed(function):
+    """Seconds that ``function()`` takes."""
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 def machine():

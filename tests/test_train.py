@@ -68,6 +68,29 @@ def test_in_place_updates_match_the_pure_ones(name):
     assert not np.array_equal(parameters["W1"], pure["W1"]), "the pure update changed its input"
 
 
+@pytest.mark.parametrize("name", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_backward_step_is_backward_then_step(name, weight_decay):
+    """The update riding on the weight-gradient products (gd, momentum) is the plain one."""
+    rng = np.random.default_rng(6)
+    parameters = ref.initialize_parameters_deep([7, 6, 5, 3], rng)
+    plain, fused = copy.deepcopy(parameters), copy.deepcopy(parameters)
+    plain_opt, fused_opt = Optimizer(name, plain), Optimizer(name, fused)
+    for _ in range(3):
+        X = rng.standard_normal((11, 7)).T  # a transposed row array, as the trainer's batches
+        Y = ref.one_hot(rng.integers(0, 3, 11), 3)
+        AL, caches = ref.L_model_forward(X, plain, output_activation="softmax")
+        grads = ref.L_model_backward(AL, Y, caches, "softmax", input_gradient=False)
+        plain_opt.step(plain, grads, 0.3, weight_decay)
+        AL, caches = ref.L_model_forward(X, fused, output_activation="softmax")
+        assert fused_opt.backward_step(AL, Y, caches, fused, 0.3, weight_decay) is fused
+    for key in parameters:
+        np.testing.assert_allclose(fused[key], plain[key], rtol=1e-12, atol=1e-15, err_msg=key)
+    for plain_state, fused_state in zip(plain_opt.state, fused_opt.state, strict=True):
+        for key in plain_state:
+            np.testing.assert_allclose(fused_state[key], plain_state[key], rtol=1e-12, atol=1e-15)
+
+
 def test_backward_without_input_gradient_drops_only_dA0():
     rng = np.random.default_rng(3)
     parameters = ref.initialize_parameters_deep([6, 5, 4, 3], rng)

@@ -1,9 +1,10 @@
 """The small convolutional network of lesson 09, and its mini-batch trainer.
 
 The network, CONV(3x3, pad 1) -> RELU -> MAXPOOL(2) twice, then FLATTEN -> LINEAR -> SOFTMAX,
-is ``convnet_forward`` / ``convnet_backward`` of ``nnutils.reference``: the layers of
-``nnutils.engine.conv`` and the linear pieces of lessons 03-05. Here: its initialization, the
-training loop, and prediction in chunks.
+is ``convnet_forward`` / ``convnet_backward`` of ``nnutils.reference`` (the lesson's
+exercises). Training and prediction run the same arithmetic in ``nnutils.engine.convstep``,
+laid out for speed (channels last, buffers kept from forward to backward; a test compares the
+two). Here: the initialization, the training loop, and prediction in chunks.
 
 ``LESSON_CONFIG`` is lesson 09's default: the keyword arguments of ``train_convnet``; its time
 and accuracy are on ``benchmarks/README.md`` (``benchmarks/convnet_accuracy.py``).
@@ -18,13 +19,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import reference as ref
-from ..reference import convnet_backward, convnet_forward
-from .augment import flip_and_crop
+from .augment import flip_and_crop_into, random_flips_and_crops
+from .convstep import ConvNetStep
 from .train import Optimizer, learning_rate_at, progress_bar, show_epoch, soft_targets
 
 LESSON_CONFIG = {
     "filters": (32, 64),
-    "epochs": 10,  # about 9 minutes on two idle cores (about 54 s per epoch of 50,000 images)
+    "epochs": 10,
     "batch_size": 128,
     "learning_rate": 0.2,
     "warmup_epochs": 2,
@@ -55,17 +56,33 @@ def initialize_convnet(
     return parameters
 
 
-def predict_images(X, parameters, chunk=100):
+def filters_of(parameters):
+    """The blocks' filter counts (F1, F2, ...) of a network's ``parameters``."""
+    return tuple(parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2))
+
+
+def predict_images(X, parameters, chunk=100, threads=None):
     """Predicted classes (m,) of images X (m, C, H, W), in chunks computed side by side (one per core).
 
-    Small chunks are as fast and keep memory low: im2col's columns grow with the chunk.
+    Each thread runs the engine's forward pass (``ConvNetStep``) over its share of the
+    chunks, in buffers sized for one chunk: small chunks are as fast and keep memory low.
     """
+    threads = threads or os.cpu_count() or 1
+    starts = range(0, len(X), chunk)
+    shares = [starts[k::threads] for k in range(threads)]
 
-    def predict(k):
-        return convnet_forward(X[k : k + chunk], parameters)[0].argmax(axis=0)
+    def predict(share):
+        step = ConvNetStep(chunk, filters_of(parameters), X.shape[1:], X.dtype, training=False)
+        labels = []
+        for k in share:
+            images = X[k : k + chunk]
+            np.copyto(step.input_images(len(images)), images.transpose(0, 2, 3, 1))
+            labels.append((k, step.forward(parameters, len(images)).argmax(axis=0)))
+        return labels
 
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool, threadpool_limits(1, user_api="blas"):
-        return np.concatenate(list(pool.map(predict, range(0, len(X), chunk))))
+    with ThreadPoolExecutor(threads) as pool, threadpool_limits(1, user_api="blas"):
+        labels = sorted(pair for share in pool.map(predict, shares) for pair in share)
+    return np.concatenate([y for _, y in labels]) if labels else np.zeros(0, int)
 
 
 def as_images(X, shape=(3, 32, 32)):
@@ -73,37 +90,56 @@ def as_images(X, shape=(3, 32, 32)):
     return X.T.reshape(-1, *shape)
 
 
-def _part_step(X, Y, parameters):
-    """Softmax outputs and gradients (the mean over its examples) of one part of a batch."""
-    AL, caches = convnet_forward(X, parameters)
-    return AL, convnet_backward(AL, Y, caches)
+def parallel_step(pool, steps, rows, idx, draws, Y, parameters, crop_pad=4):
+    """(AL, grads) of the batch ``rows[idx]``, its parts computed side by side on ``pool``'s threads.
 
-
-def parallel_step(pool, X, Y, parameters):
-    """(AL, grads) of the batch X (B, C, H, W), its parts computed side by side on ``pool``'s threads.
-
-    Each thread runs the whole forward and backward pass of its slice of the batch with a
-    one-thread BLAS (NumPy releases the GIL in matrix products and elementwise work); the
-    gradients are then averaged, weighted by the parts' sizes. On a shared machine this is
-    steadier than one multi-threaded BLAS, whose threads wait for each other at every product.
+    The batch is cut in one part per ``ConvNetStep`` of ``steps``; each thread flips and crops
+    its images (``draws``, or none) into its step's input and runs the whole forward and
+    backward pass with a one-thread BLAS (NumPy releases the GIL in matrix products and
+    elementwise work). The parts' gradient sums then add up to the batch's mean gradients, as
+    ``nnutils.reference.convnet_backward`` computes them. On a shared machine this is steadier
+    than one multi-threaded BLAS, whose threads wait for each other at every product.
     """
-    parts = pool._max_workers
-    bounds = np.linspace(0, len(X), parts + 1).astype(int)
-    slices = [slice(a, z) for a, z in zip(bounds[:-1], bounds[1:], strict=True) if z > a]
-    results = list(pool.map(lambda s: _part_step(X[s], Y[:, s], parameters), slices))
+    B = len(idx)
+    bounds = np.linspace(0, B, len(steps) + 1).astype(int)
+    parts = [(step, slice(a, z)) for step, a, z in zip(steps, bounds[:-1], bounds[1:], strict=True)]
+
+    def run(part):
+        step, s = part
+        n = s.stop - s.start
+        part_draws = None if draws is None else tuple(d[s] for d in draws)
+        flip_and_crop_into(
+            step.input_images(n), rows, idx[s], part_draws, step.image_shape, crop_pad
+        )
+        AL = step.forward(parameters, n)
+        return AL, step.backward(AL, Y[:, s], parameters, n)
+
+    results = list(pool.map(run, [part for part in parts if part[1].stop > part[1].start]))
     AL = np.concatenate([AL for AL, _ in results], axis=1)
-    grads = {}
-    for s, (_, part) in zip(slices, results, strict=True):
-        weight = (s.stop - s.start) / len(X)
+    grads = results[0][1]
+    for _, part in results[1:]:
         for key, value in part.items():
-            if key in grads:
-                grads[key] += weight * value
-            else:
-                grads[key] = weight * value
+            grads[key] += value
+    for value in grads.values():
+        value /= B
     return AL, grads
 
 
-def train_convnet(
+def train_convnet(X_train, y_train, **options):
+    """Train the network on images X_train (m, C, H, W) with labels y_train (m,) or (1, m).
+
+    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up over ``warmup_epochs``, at
+    most a fifth of the run, then cosine decay to 0),
+    random flips and crops of ``crop_pad`` pixels, each batch cut in ``threads`` parts (one
+    per core by default) computed side by side. Returns (parameters, history) with per-epoch
+    "cost", "train_accuracy", "val_accuracy" (when X_val is given) and "seconds"
+    (cumulative). ``options`` are those of ``convnet_epochs``.
+    """
+    *_, (parameters, history) = convnet_epochs(X_train, y_train, **options)  # the last epoch's
+    return parameters, history
+
+
+def convnet_epochs(
     X_train,
     y_train,
     *,
@@ -122,13 +158,10 @@ def train_convnet(
     rng=None,
     progress=True,
 ):
-    """Train the network on images X_train (m, C, H, W) with labels y_train (m,) or (1, m).
+    """``train_convnet`` one epoch at a time: yields (parameters, history) after each epoch.
 
-    Momentum (beta 0.9) with a one-cycle schedule (linear warm-up over ``warmup_epochs``, at
-    most a fifth of the run, then cosine decay to 0),
-    random flips and crops of ``crop_pad`` pixels, each batch cut in ``threads`` parts (one
-    per core by default) computed side by side. Returns (parameters, history) with per-epoch
-    "cost", "train_accuracy", "val_accuracy" (when X_val is given) and "seconds".
+    history["seconds"] counts this generator's own time only, not the time its caller spends
+    between two epochs (``benchmarks/convnet_accuracy.py`` trains PyTorch's network there).
     """
     rng = np.random.default_rng(rng)
     labels = np.asarray(y_train).ravel()
@@ -136,34 +169,42 @@ def train_convnet(
     rows = X_train.reshape(m, -1)
     parameters = initialize_convnet(filters, shape, rng=rng, dtype=X_train.dtype)
     C = parameters[f"W{len(filters) + 1}"].shape[0]
-    opt = Optimizer("momentum", parameters)
+    opt = Optimizer("momentum", parameters, threads=1)  # small arrays: threads cost more
+    threads = threads or os.cpu_count() or 1
+    part = -(-min(batch_size, m) // threads)
+    steps = [ConvNetStep(part, filters, shape, X_train.dtype) for _ in range(threads)]
     steps_per_epoch = math.ceil(m / batch_size)
     total = epochs * steps_per_epoch
     warmup = round(min(warmup_epochs, epochs / 5) * steps_per_epoch)  # short runs warm up less
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
-    start = time.perf_counter()
+    seconds = 0.0
     bar = progress_bar(total, disable=not progress)
-    pool = ThreadPoolExecutor(threads or os.cpu_count() or 1)
-    with pool, threadpool_limits(1, user_api="blas"):
+    with ThreadPoolExecutor(threads) as pool:
         for _ in range(epochs):
-            order = rng.permutation(m)
-            cost_sum, correct = 0.0, 0
-            for k in range(0, m, batch_size):
-                idx = order[k : k + batch_size]
-                batch = flip_and_crop(rows[idx], rng, shape, crop_pad) if augment else rows[idx]
-                Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
-                AL, grads = parallel_step(pool, batch.reshape(-1, *shape), Y, parameters)
-                rate = learning_rate_at(opt.t, total, warmup, learning_rate)
-                opt.step(parameters, grads, rate, weight_decay)
-                cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size
-                correct += int((AL.argmax(axis=0) == labels[idx]).sum())
-                bar.update()
-            history["cost"].append(cost_sum / m)
-            history["train_accuracy"].append(correct / m)
-            if X_val is not None:
-                val = np.mean(predict_images(X_val, parameters) == np.ravel(y_val))
-                history["val_accuracy"].append(float(val))
-            history["seconds"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with threadpool_limits(1, user_api="blas"):
+                order = rng.permutation(m)
+                cost_sum, correct = 0.0, 0
+                for k in range(0, m, batch_size):
+                    idx = order[k : k + batch_size]
+                    draws = random_flips_and_crops(rng, idx.size, crop_pad) if augment else None
+                    Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
+                    AL, grads = parallel_step(
+                        pool, steps, rows, idx, draws, Y, parameters, crop_pad
+                    )
+                    rate = learning_rate_at(opt.t, total, warmup, learning_rate)
+                    opt.step(parameters, grads, rate, weight_decay)
+                    cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size
+                    correct += int((AL.argmax(axis=0) == labels[idx]).sum())
+                    bar.update()
+                history["cost"].append(cost_sum / m)
+                history["train_accuracy"].append(correct / m)
+                if X_val is not None:
+                    val = np.mean(predict_images(X_val, parameters) == np.ravel(y_val))
+                    history["val_accuracy"].append(float(val))
+            seconds += time.perf_counter() - start
+            history["seconds"].append(seconds)
             show_epoch(bar, history)
-    bar.close()
-    return parameters, history
+            if len(history["cost"]) == epochs:
+                bar.close()
+            yield parameters, history

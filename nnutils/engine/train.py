@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from .. import reference as ref
 from ..reference import accuracy
 from .augment import flip_and_crop
+from .fused import backward_and_update
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 
@@ -107,6 +108,22 @@ class Optimizer:
             list(self._pool.map(run, slices))
         return parameters
 
+    def backward_step(self, AL, Y, caches, parameters, learning_rate, weight_decay=0.0):
+        """Backpropagate a softmax network's cost (``L_model_forward``'s AL and caches) and update.
+
+        The same update as ``step`` on ``ref.L_model_backward``'s gradients; for "gd" and
+        "momentum" the update rides on the weight-gradient products
+        (``nnutils.engine.fused``), for "adam" it is exactly that.
+        """
+        if self.name == "adam":
+            grads = ref.L_model_backward(AL, Y, caches, "softmax", input_gradient=False)
+            return self.step(parameters, grads, learning_rate, weight_decay)
+        self.t += 1
+        velocity = self.state[0] if self.state else None
+        return backward_and_update(
+            AL, Y, caches, parameters, self.name, velocity, learning_rate, weight_decay, self.beta
+        )
+
     def _update(self, dicts, learning_rate, weight_decay):
         parameters, grads, *state = dicts
         if weight_decay:
@@ -141,10 +158,10 @@ def train_step(
     C = parameters[f"W{len(parameters) // 2}"].shape[0]
     Y = soft_targets(labels, C, smoothing, batch.dtype)
     AL, caches = ref.L_model_forward(batch.T, parameters, output_activation="softmax")
-    grads = ref.L_model_backward(AL, Y, caches, input_gradient=False)
     cost = ref.compute_cost_categorical(AL, Y)
     correct = int((AL.argmax(axis=0) == labels).sum())
-    return optimizer.step(parameters, grads, learning_rate, weight_decay), cost, correct
+    optimizer.backward_step(AL, Y, caches, parameters, learning_rate, weight_decay)
+    return parameters, cost, correct
 
 
 def train_classifier(

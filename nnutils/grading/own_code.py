@@ -36,10 +36,17 @@ def course_order():
     return tuple(name for lesson in outline().values() for name in lesson["exercises"])
 
 
+@functools.cache
 def not_before(exercise_id):
     """The ids of ``exercise_id`` and of every exercise after it (only itself if unknown)."""
     order = course_order()
-    return set(order[order.index(exercise_id) :]) if exercise_id in order else {exercise_id}
+    return frozenset(order[order.index(exercise_id) :] if exercise_id in order else [exercise_id])
+
+
+def may_call(exercise_id, allowed=()):
+    """The exercise ids whose course versions ``exercise_id`` may call: the earlier ones and
+    ``allowed``."""
+    return frozenset(course_order()) - not_before(exercise_id) | frozenset(allowed)
 
 
 def _course_name(frame):
@@ -53,7 +60,7 @@ def refusal(qualified, exercise_id, allowed=()):
     """Why exercise ``exercise_id`` may not call the course's ``qualified`` ('module.qualname'),
     or None when it may (``allowed``: exercise ids it may call besides the earlier ones)."""
     name = qualified.rpartition(".")[2]
-    if name in set(course_order()) - not_before(exercise_id) | set(allowed):
+    if name in may_call(exercise_id, allowed):
         return None
     if name in not_before(exercise_id) or qualified.startswith(SOLUTION_CODE):
         return f"{exercise_id} calls {qualified}: the exercise is to write it yourself."
@@ -72,13 +79,11 @@ def own_code_only(candidate, exercise_id, allowed=()):
         (PACKAGE, *EXEMPT)
     ):
         return candidate
-    earlier = set(course_order()) - not_before(exercise_id) | set(allowed)
+    earlier = may_call(exercise_id, allowed)
 
     def solution(frame):
         name = _course_name(frame)
-        if name is None or frame.f_code.co_name in earlier:
-            return None
-        return name if refusal(name, exercise_id, allowed) else None
+        return name if name and refusal(name, exercise_id, allowed) else None
 
     @functools.wraps(candidate)
     def guarded(*args, **kwargs):

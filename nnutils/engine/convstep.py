@@ -107,22 +107,37 @@ class _Block:
             self.dcols = np.empty((H * W, 9 * F), dtype)
             self.dA = np.empty((c, H, W, C), dtype)
 
-    def im2col(self, cols, i, k):
-        """Copy the windows of images i to i + k into ``cols`` (k H W, 9 C), rows in pooling order."""
-        np.copyto(
-            cols.reshape(2, 2, k, self.h, self.w, 3, 3, self.C), self.windows[:, :, i : i + k]
-        )
+    def views(self, i, k, A, dA):
+        """The arrays one chunk (images i to i + k) reads and writes, as views made once.
 
-    def arrays(self, i, k):
-        """im2col's rows (k H W, 9 C), Z (4, k H W / 4, F) and the masks (4, k H W / 4, F) of
-        images i to i + k."""
+        ``A`` is the block's output for these images, ``dA`` its gradient (k, h, w, F).
+        """
         n = k * self.H * self.W
-        masks = None if self.masks is None else self.masks[:, i : i + k].reshape(4, -1, self.F)
-        return (
-            self.cols[: n * 9 * self.C].reshape(n, 9 * self.C),
-            self.Z[: n * self.F].reshape(4, n // 4, self.F),
-            masks,
-        )
+        v = _Views()
+        v.cols = self.cols[: n * 9 * self.C].reshape(n, 9 * self.C)
+        v.cols8 = v.cols.reshape(2, 2, k, self.h, self.w, 3, 3, self.C)
+        v.windows = self.windows[:, :, i : i + k]
+        v.Z = self.Z[: n * self.F].reshape(4, n // 4, self.F)
+        v.Z_rows = v.Z.reshape(-1, self.F)
+        v.M = self.M[: n // 4 * self.F].reshape(n // 4, self.F)
+        v.A, v.M_maps = A, v.M.reshape(A.shape)
+        v.masks = None
+        if self.masks is not None:
+            v.masks = self.masks[:, i : i + k].reshape(4, -1, self.F)
+            v.positive = self.positive[: n // 4 * self.F].reshape(n // 4, self.F)
+            v.positive_maps = v.positive.reshape(A.shape)
+            v.dA_rows = dA.reshape(-1, self.F)
+        if self.dZ_pad is not None:
+            v.dZ_image_order = pairs(self.dZ_pad[:k, 1:-1, 1:-1])
+            v.dZ_blocks = v.Z.reshape(2, 2, k, self.h, self.w, self.F).transpose(2, 3, 0, 4, 1, 5)
+            v.dZ_windows = [self.dZ_windows[j] for j in range(k)]
+            v.dA_images = [self.dA[j].reshape(-1, self.C) for j in range(k)]
+            v.dcols = self.dcols.reshape(self.H, self.W, 3, 3, self.F)
+        return v
+
+
+class _Views:
+    """A chunk's views of a block's buffers (``_Block.views``)."""
 
 
 class ConvNetStep:
@@ -148,6 +163,8 @@ class ConvNetStep:
             C, H, W = F, H // 2, W // 2
         self.maps = (C, H, W)  # the last block's output, channel first as W{L} reads it
         self.output = np.empty((m, H, W, C), self.dtype)
+        self.dA_output = np.empty((m, H, W, C), self.dtype)  # the output's gradient
+        self._plans = {}
         self._ones = np.ones(self.chunk * image_shape[1] * image_shape[2], self.dtype)
         self.timings = None  # a dict to fill with seconds per stage (profiling), or None
         self._clock = 0.0
@@ -168,9 +185,21 @@ class ConvNetStep:
         """Block l's output A (m, h, w, F): the next block's input interior, or ``output``."""
         return self.blocks[l].input[:, 1:-1, 1:-1] if l < len(self.blocks) else self.output
 
-    def _chunks(self, n):
-        """(i, k): images i to i + k, for the chunks of n images."""
-        return [(i, min(self.chunk, n - i)) for i in range(0, n, self.chunk)]
+    def _plan(self, n):
+        """For each chunk of n images, each block's views (``_Block.views``), made once per n."""
+        if n not in self._plans:
+            plan = []
+            for i in range(0, n, self.chunk):
+                k = min(self.chunk, n - i)
+                chunk, dA = [], self.dA_output[i : i + k]
+                for l in range(len(self.blocks), 0, -1):  # the last block first: dA flows down
+                    block = self.blocks[l - 1]
+                    A = self._block_output(l)[i : i + k]
+                    chunk.insert(0, block.views(i, k, A, dA))
+                    dA = None if block.dZ_pad is None else block.dA[:k]
+                plan.append(chunk)
+            self._plans[n] = plan
+        return self._plans[n]
 
     def forward(self, parameters, n):
         """Softmax outputs AL (classes, n) of the n images in ``input_images(n)``."""
@@ -178,23 +207,20 @@ class ConvNetStep:
         kernels = [kernel_columns(parameters[f"W{l}"]) for l in range(1, L)]
         biases = [parameters[f"b{l}"].reshape(-1) for l in range(1, L)]
         self._tick()
-        for i, k in self._chunks(n):
-            for l, block in enumerate(self.blocks, start=1):
-                cols, Z, masks = block.arrays(i, k)
-                block.im2col(cols, i, k)
+        for chunk in self._plan(n):
+            for l, v in enumerate(chunk, start=1):
+                np.copyto(v.cols8, v.windows)
                 self._tick(f"conv{l} im2col")
-                np.matmul(cols, kernels[l - 1], out=Z.reshape(-1, block.F))
+                np.matmul(v.cols, kernels[l - 1], out=v.Z_rows)
                 self._tick(f"conv{l} product")
-                M = block.M[: Z.shape[1] * block.F].reshape(Z.shape[1:])
-                np.maximum(Z[0], Z[1], out=M)
-                np.maximum(M, Z[2], out=M)
-                np.maximum(M, Z[3], out=M)
-                A = self._block_output(l)[i : i + k]
-                np.add(M.reshape(A.shape), biases[l - 1], out=A)
-                np.maximum(A, 0, out=A)
+                np.maximum(v.Z[0], v.Z[1], out=v.M)
+                np.maximum(v.M, v.Z[2], out=v.M)
+                np.maximum(v.M, v.Z[3], out=v.M)
+                np.add(v.M_maps, biases[l - 1], out=v.A)
+                np.maximum(v.A, 0, out=v.A)
                 self._tick(f"pool{l}, bias, relu{l}")
-                if masks is not None:
-                    self._masks(block, Z, M, A, masks)
+                if v.masks is not None:
+                    self._masks(v)
                     self._tick(f"pool{l} masks")
         ZL = linear_columns(parameters[f"W{L}"], self.maps) @ self.output[:n].reshape(n, -1).T
         ZL += parameters[f"b{L}"]
@@ -203,14 +229,14 @@ class ConvNetStep:
         return AL
 
     @staticmethod
-    def _masks(block, Z, M, A, masks):
-        """masks[j]: where position j of a window (reading order) gets the window's gradient.
+    def _masks(v):
+        """v.masks[j]: where position j of a window (reading order) gets the window's gradient.
 
         The window's first maximum, as ``max_pool_backward`` picks it (ties go to the first),
         and nowhere where the ReLU's output is 0 (its gradient is 0 there).
         """
-        positive = block.positive[: M.size].reshape(M.shape)
-        np.greater(A, 0, out=positive.reshape(A.shape))
+        Z, M, masks = v.Z, v.M, v.masks
+        np.greater(v.A, 0, out=v.positive_maps)
         found = masks[3]  # the windows whose maximum is met already, until the end
         np.equal(Z[0], M, out=masks[0])
         np.equal(Z[1], M, out=masks[1])
@@ -219,9 +245,9 @@ class ConvNetStep:
         np.equal(Z[2], M, out=masks[2])
         np.greater(masks[2], found, out=masks[2])
         np.logical_or(found, masks[2], out=found)
-        np.greater(positive, found, out=masks[3])  # no maximum yet: the last position
+        np.greater(v.positive, found, out=masks[3])  # no maximum yet: the last position
         for j in range(3):
-            np.logical_and(masks[j], positive, out=masks[j])
+            np.logical_and(masks[j], v.positive, out=masks[j])
 
     def backward(self, AL, Y, parameters, n):
         """Gradients {dW1, db1, ...} of the categorical cross-entropy, SUMMED over the n examples.
@@ -235,9 +261,8 @@ class ConvNetStep:
         flat = self.output[:n].reshape(n, -1)
         grads[f"dW{L}"] = linear_from_columns(dZ @ flat, self.maps)
         grads[f"db{L}"] = dZ.sum(axis=1, keepdims=True)
-        dA_maps = (dZ.T @ linear_columns(parameters[f"W{L}"], self.maps)).reshape(
-            self.output[:n].shape
-        )
+        dA_output = self.dA_output[:n].reshape(n, -1)
+        np.matmul(dZ.T, linear_columns(parameters[f"W{L}"], self.maps), out=dA_output)
         dW = [np.zeros((9 * b.C, b.F), self.dtype) for b in self.blocks]
         db = [np.zeros(b.F, self.dtype) for b in self.blocks]
         flipped = [None] + [
@@ -245,44 +270,34 @@ class ConvNetStep:
             for l in range(2, L)
         ]  # (9 F, C): the filters of the input gradient's convolution
         self._tick("linear backward")
-        for i, k in self._chunks(n):
-            dA = dA_maps[i : i + k]
+        for chunk in self._plan(n):
             for l in range(len(self.blocks), 0, -1):
-                block = self.blocks[l - 1]
-                cols, Z, masks = block.arrays(i, k)
-                dA_rows = dA.reshape(-1, block.F)
+                v = chunk[l - 1]
                 for j in range(4):  # dZ: the gradient to each window's chosen position
-                    np.multiply(dA_rows, masks[j], out=Z[j])
-                dZ_rows = Z.reshape(-1, block.F)
-                db[l - 1] += self._ones[: len(dZ_rows)] @ dZ_rows
+                    np.multiply(v.dA_rows, v.masks[j], out=v.Z[j])
+                db[l - 1] += self._ones[: len(v.Z_rows)] @ v.Z_rows
                 self._tick(f"pool{l}, relu{l} backward")
-                block.im2col(cols, i, k)
+                np.copyto(v.cols8, v.windows)
                 self._tick(f"conv{l} im2col")
-                dW[l - 1] += cols.T @ dZ_rows
+                dW[l - 1] += v.cols.T @ v.Z_rows
                 self._tick(f"conv{l} dW product")
                 if l > 1:
-                    dA = self._input_gradient(block, Z, k, flipped[l - 1], l)
+                    self._input_gradient(v, flipped[l - 1], l)
         for l in range(1, L):
             grads[f"dW{l}"] = kernel_from_columns(dW[l - 1], parameters[f"W{l}"].shape)
             grads[f"db{l}"] = db[l - 1].reshape(-1, 1, 1)
         return grads
 
-    def _input_gradient(self, block, dZ, k, flipped, l):
-        """dA (k, H, W, C) of a block's input from its dZ (4 blocks): the full convolution.
+    def _input_gradient(self, v, flipped, l):
+        """The gradient of a block's input (into the block below's ``dA_rows``), from its dZ.
 
-        dA[i, y, x] = sum over p, q of dZ_pad[i, y + p, x + q] . W[:, :, 2 - p, 2 - q]: im2col of
-        the zero-padded dZ (in image order) and a product with the flipped filters, per image.
+        The full convolution: dA[i, y, x] = sum over p, q of dZ_pad[i, y + p, x + q] .
+        W[:, :, 2 - p, 2 - q], that is im2col of the zero-padded dZ (in image order) and a
+        product with the flipped filters, an image at a time.
         """
-        h, w, F = block.h, block.w, block.F
-        dZ_pad = block.dZ_pad[:k]
-        np.copyto(
-            pairs(dZ_pad[:, 1:-1, 1:-1]), dZ.reshape(2, 2, k, h, w, F).transpose(2, 3, 0, 4, 1, 5)
-        )
+        np.copyto(v.dZ_image_order, v.dZ_blocks)
         self._tick(f"conv{l} dZ to image order")
-        dcols = block.dcols.reshape(block.H, block.W, 3, 3, F)
-        dA = block.dA[:k]
-        for j in range(k):
-            np.copyto(dcols, block.dZ_windows[j])
-            np.matmul(block.dcols, flipped, out=dA[j].reshape(-1, block.C))
+        for windows, dA in zip(v.dZ_windows, v.dA_images, strict=True):
+            np.copyto(v.dcols, windows)
+            np.matmul(v.dcols.reshape(len(dA), -1), flipped, out=dA)
         self._tick(f"conv{l} dA (im2col and product)")
-        return dA

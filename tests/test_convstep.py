@@ -10,6 +10,7 @@ from nnutils.engine.convnet import (
     initialize_convnet,
     parallel_step,
     predict_images,
+    stage_batch,
     train_convnet,
 )
 from nnutils.engine.convstep import ConvNetStep
@@ -113,8 +114,11 @@ def test_parallel_step_gives_the_batchs_mean_gradients():
     AL_ref, caches = ref.convnet_forward(X[idx], parameters)
     expected = ref.convnet_backward(AL_ref, Y, caches)
     steps = [ConvNetStep(4, filters, shape, np.float64) for _ in range(3)]
+    buffers = [np.empty((4, 8, 8, 3)) for _ in steps]
+    images = stage_batch(buffers, rows, idx, None, shape, 0)
+    assert [len(x) for x in images] == [3, 4, 4]
     with ThreadPoolExecutor(3) as pool:
-        AL, grads = parallel_step(pool, steps, rows, idx, None, Y, parameters)
+        AL, grads = parallel_step(pool, steps, images, Y, parameters)
     np.testing.assert_allclose(AL, AL_ref, rtol=1e-12)
     for key, value in expected.items():
         np.testing.assert_allclose(grads[key], value, rtol=1e-10, atol=1e-14, err_msg=key)

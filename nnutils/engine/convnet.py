@@ -90,39 +90,66 @@ def as_images(X, shape=(3, 32, 32)):
     return X.T.reshape(-1, *shape)
 
 
-def parallel_step(pool, steps, rows, idx, draws, Y, parameters, crop_pad=4):
-    """(AL, grads) of the batch ``rows[idx]``, its parts computed side by side on ``pool``'s threads.
+def cut(B, parts):
+    """``parts`` slices of nearly equal sizes covering range(B), empty ones left out."""
+    bounds = np.linspace(0, B, parts + 1).astype(int)
+    return [slice(a, z) for a, z in zip(bounds[:-1], bounds[1:], strict=True) if z > a]
 
-    The batch is cut in one part per ``ConvNetStep`` of ``steps``; each thread flips and crops
-    its images (``draws``, or none) into its step's input and runs the whole forward and
-    backward pass with a one-thread BLAS (NumPy releases the GIL in matrix products and
-    elementwise work). The parts' gradient sums then add up to the batch's mean gradients, as
-    ``nnutils.reference.convnet_backward`` computes them. On a shared machine this is steadier
+
+def stage_batch(buffers, rows, idx, draws, shape, crop_pad):
+    """The images ``rows[idx]`` flipped and cropped (``draws``, or as they are) into ``buffers``.
+
+    One buffer (capacity, H, W, C) per part of the batch (``cut``); returns the parts' images,
+    channels last, as views of the buffers.
+    """
+    images = []
+    for buffer, s in zip(buffers, cut(len(idx), len(buffers)), strict=False):
+        part_draws = None if draws is None else tuple(d[s] for d in draws)
+        out = buffer[: s.stop - s.start]
+        images.append(flip_and_crop_into(out, rows, idx[s], part_draws, shape, crop_pad))
+    return images
+
+
+def start_step(pool, steps, images, Y, parameters):
+    """Start a batch's forward and backward passes on ``pool``'s threads; returns ``finish``.
+
+    ``images`` holds the batch's parts (n_j, H, W, C), channels last (``stage_batch``), one per
+    ``ConvNetStep`` of ``steps``: each thread copies its part into its step's input and runs
+    the whole forward and backward pass with a one-thread BLAS (NumPy releases the GIL in
+    matrix products and elementwise work). ``finish()`` waits for them and returns (AL, grads):
+    the parts' gradient sums add up to the batch's mean gradients, as
+    ``nnutils.reference.convnet_backward`` computes them. In between, the caller's thread is
+    free (the trainer flips and crops the next batch). On a shared machine this is steadier
     than one multi-threaded BLAS, whose threads wait for each other at every product.
     """
-    B = len(idx)
-    bounds = np.linspace(0, B, len(steps) + 1).astype(int)
-    parts = [(step, slice(a, z)) for step, a, z in zip(steps, bounds[:-1], bounds[1:], strict=True)]
+    B = sum(len(x) for x in images)
+    starts = np.cumsum([0] + [len(x) for x in images])
 
-    def run(part):
-        step, s = part
-        n = s.stop - s.start
-        part_draws = None if draws is None else tuple(d[s] for d in draws)
-        flip_and_crop_into(
-            step.input_images(n), rows, idx[s], part_draws, step.image_shape, crop_pad
-        )
-        AL = step.forward(parameters, n)
-        return AL, step.backward(AL, Y[:, s], parameters, n)
+    def run(j):
+        step, x = steps[j], images[j]
+        np.copyto(step.input_images(len(x)), x)
+        AL = step.forward(parameters, len(x))
+        return AL, step.backward(AL, Y[:, starts[j] : starts[j + 1]], parameters, len(x))
 
-    results = list(pool.map(run, [part for part in parts if part[1].stop > part[1].start]))
-    AL = np.concatenate([AL for AL, _ in results], axis=1)
-    grads = results[0][1]
-    for _, part in results[1:]:
-        for key, value in part.items():
-            grads[key] += value
-    for value in grads.values():
-        value /= B
-    return AL, grads
+    futures = [pool.submit(run, j) for j in range(len(images))]
+
+    def finish():
+        results = [future.result() for future in futures]
+        AL = np.concatenate([AL for AL, _ in results], axis=1)
+        grads = results[0][1]
+        for _, part in results[1:]:
+            for key, value in part.items():
+                grads[key] += value
+        for value in grads.values():
+            value /= B
+        return AL, grads
+
+    return finish
+
+
+def parallel_step(pool, steps, images, Y, parameters):
+    """(AL, grads) of the batch whose parts are ``images``: ``start_step``, then its ``finish``."""
+    return start_step(pool, steps, images, Y, parameters)()
 
 
 def train_convnet(X_train, y_train, **options):
@@ -179,19 +206,30 @@ def convnet_epochs(
     history = {"cost": [], "train_accuracy": [], "val_accuracy": [], "seconds": []}
     seconds = 0.0
     bar = progress_bar(total, disable=not progress)
+    # Two sets of staging buffers: the next batch is flipped and cropped into one while the
+    # threads train on the other.
+    staging = [[np.empty((part, *shape[1:], shape[0]), X_train.dtype) for _ in steps] for _ in "ab"]
+
+    def batches(order):
+        """(idx, images) of each mini-batch of ``order``, staged in alternate buffers."""
+        for j, k in enumerate(range(0, m, batch_size)):
+            idx = order[k : k + batch_size]
+            draws = random_flips_and_crops(rng, idx.size, crop_pad) if augment else None
+            yield idx, stage_batch(staging[j % 2], rows, idx, draws, shape, crop_pad)
+
     with ThreadPoolExecutor(threads) as pool:
         for _ in range(epochs):
             start = time.perf_counter()
             with threadpool_limits(1, user_api="blas"):
-                order = rng.permutation(m)
+                epoch = batches(rng.permutation(m))
                 cost_sum, correct = 0.0, 0
-                for k in range(0, m, batch_size):
-                    idx = order[k : k + batch_size]
-                    draws = random_flips_and_crops(rng, idx.size, crop_pad) if augment else None
+                batch = next(epoch)
+                while batch is not None:
+                    idx, images = batch
                     Y = soft_targets(labels[idx], C, label_smoothing, X_train.dtype)
-                    AL, grads = parallel_step(
-                        pool, steps, rows, idx, draws, Y, parameters, crop_pad
-                    )
+                    finish = start_step(pool, steps, images, Y, parameters)
+                    batch = next(epoch, None)  # staged while the threads compute
+                    AL, grads = finish()
                     rate = learning_rate_at(opt.t, total, warmup, learning_rate)
                     opt.step(parameters, grads, rate, weight_decay)
                     cost_sum += ref.compute_cost_categorical(AL, Y) * idx.size

@@ -16,13 +16,16 @@ for speed:
   whole-block products.
 - **Bias and ReLU after pooling.** max(relu(Z + b)) = relu(max(Z) + b): b is the same over a
   window and ReLU never reorders, so both run on a quarter of the values.
-- **Nothing computed twice.** im2col's matrix and the convolution's output are kept from
-  forward to backward; the backward pass finds each window's first maximum in them, as
-  ``max_pool_backward`` does (ties included).
+- **A few images at a time.** Each block runs over ``chunk`` images at once, so that im2col's
+  matrix, the convolution's output and their gradients stay in the processor's cache between
+  one step and the next (the whole batch's would not: two threads would then wait on memory).
+  The forward pass keeps, per pooling window and channel, which of its four positions gets
+  the gradient (its first maximum, as ``max_pool_backward`` picks it, and only where the
+  ReLU's output is positive): the backward pass is then four products with these masks, and
+  im2col again (cheaper than keeping its matrix for the whole batch).
 - **The input gradient as a convolution.** Adding im2col's columns back (col2im) makes short
   additions into scattered places; the same gradient is the convolution of the zero-padded dZ
-  with the flipped filters: im2col again, one image at a time in a buffer that stays in the
-  processor's cache, and a product.
+  with the flipped filters: im2col of dZ, an image at a time, and a product.
 - **Buffers reused.** A ``ConvNetStep`` owns its arrays (one object per thread), allocated
   once; products and elementwise steps write into them (``out=``).
 
@@ -37,7 +40,7 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .. import reference as ref
 
-CHUNK = 2**18  # values of the input gradient's im2col buffer (1 MB in float32: it stays in cache)
+CHUNK = 4  # images a block computes at once
 
 
 def pairs(T):
@@ -48,17 +51,15 @@ def pairs(T):
     return as_strided(T, shape, strides, writeable=T.flags.writeable)
 
 
-def im2col_rows(A_pad, out):
-    """Write the 3 x 3 windows of A_pad (m, H + 2, W + 2, C) into ``out`` (m H W, 9 C), pooling order.
+def windows_in_pooling_order(A_pad):
+    """The 3 x 3 windows of A_pad (m, H + 2, W + 2, C), a view (2, 2, m, H/2, W/2, 3, 3, C).
 
-    Row (py, qx, i, y, x) is the window of output pixel (2 y + py, 2 x + qx) of image i;
-    its columns run over (kernel row, kernel column, channel).
+    Window [py, qx, i, y, x] is the one of output pixel (2 y + py, 2 x + qx) of image i, its
+    values in the order (kernel row, kernel column, channel): copied into rows (m H W, 9 C), the
+    im2col matrix whose rows come in pooling order.
     """
-    m, C = A_pad.shape[0], A_pad.shape[3]
     windows = pairs(sliding_window_view(A_pad, (3, 3), axis=(1, 2)))  # (m, h, 2, w, 2, C, 3, 3)
-    h, w = windows.shape[1], windows.shape[3]
-    rows = out.reshape(2, 2, m, h, w, 3, 3, C)
-    np.copyto(rows, windows.transpose(2, 4, 0, 1, 3, 6, 7, 5))
+    return windows.transpose(2, 4, 0, 1, 3, 6, 7, 5)
 
 
 def kernel_columns(W):
@@ -85,35 +86,58 @@ def linear_from_columns(D, maps):
 
 
 class _Block:
-    """The buffers of one CONV -> RELU -> MAXPOOL block for up to ``m`` images of H x W x C."""
+    """One CONV -> RELU -> MAXPOOL block: its input for m images, and buffers for c of them."""
 
-    def __init__(self, m, H, W, C, F, dtype, first, training):
+    def __init__(self, m, c, H, W, C, F, dtype, first, training):
         self.H, self.W, self.C, self.F = H, W, C, F
-        n = m * H * W  # output positions (pad 1, stride 1)
+        self.h, self.w = H // 2, W // 2
         self.input = np.zeros((m, H + 2, W + 2, C), dtype)  # its border stays zero
-        self.cols = np.empty(n * 9 * C, dtype)
-        self.Z = np.empty(n * F, dtype)
-        self.M = np.empty(n // 4 * F, dtype)
-        if training:
-            self.g = np.empty(n // 4 * F, dtype)
-            self.found = np.empty(n // 4 * F, bool)
-            self.first = np.empty(n // 4 * F, bool)
-        # For the input gradient (the first block has none): dZ in image order, zero-padded.
-        self.dZ_pad = np.zeros((m, H + 2, W + 2, F), dtype) if training and not first else None
+        self.windows = windows_in_pooling_order(self.input)
+        self.cols = np.empty(c * H * W * 9 * C, dtype)
+        self.Z = np.empty(c * H * W * F, dtype)  # the convolution's output, then dZ
+        self.M = np.empty(c * H * W // 4 * F, dtype)
+        self.positive = np.empty(c * H * W // 4 * F, bool)
+        self.masks = np.empty((4, m, self.h, self.w, F), bool) if training else None
+        self.dZ_pad = None
+        if training and not first:  # the input gradient: dZ in image order, zero-padded
+            self.dZ_pad = np.zeros((c, H + 2, W + 2, F), dtype)
+            self.dZ_windows = sliding_window_view(self.dZ_pad, (3, 3), axis=(1, 2)).transpose(
+                0, 1, 2, 4, 5, 3
+            )  # (c, H, W, 3, 3, F): im2col of dZ, kernel rows and columns first
+            self.dcols = np.empty((H * W, 9 * F), dtype)
+            self.dA = np.empty((c, H, W, C), dtype)
 
-    def arrays(self, m):
-        """im2col's rows (m H W, 9 C), Z (4, m H W / 4, F) and its pooled maxima (m H W / 4, F)."""
-        n = m * self.H * self.W
-        return (
-            self.cols[: n * 9 * self.C].reshape(n, 9 * self.C),
-            self.Z[: n * self.F].reshape(4, n // 4, self.F),
-            self.M[: n // 4 * self.F].reshape(n // 4, self.F),
-        )
+    def views(self, i, k, A, dA):
+        """The arrays one chunk (images i to i + k) reads and writes, as views made once.
 
-    def quarter(self, name, m):
-        """Buffer ``name`` (g, found, first) as (m H W / 4, F)."""
-        n = m * self.H * self.W // 4
-        return getattr(self, name)[: n * self.F].reshape(n, self.F)
+        ``A`` is the block's output for these images, ``dA`` its gradient (k, h, w, F).
+        """
+        n = k * self.H * self.W
+        v = _Views()
+        v.cols = self.cols[: n * 9 * self.C].reshape(n, 9 * self.C)
+        v.cols8 = v.cols.reshape(2, 2, k, self.h, self.w, 3, 3, self.C)
+        v.windows = self.windows[:, :, i : i + k]
+        v.Z = self.Z[: n * self.F].reshape(4, n // 4, self.F)
+        v.Z_rows = v.Z.reshape(-1, self.F)
+        v.M = self.M[: n // 4 * self.F].reshape(n // 4, self.F)
+        v.A, v.M_maps = A, v.M.reshape(A.shape)
+        v.masks = None
+        if self.masks is not None:
+            v.masks = self.masks[:, i : i + k].reshape(4, -1, self.F)
+            v.positive = self.positive[: n // 4 * self.F].reshape(n // 4, self.F)
+            v.positive_maps = v.positive.reshape(A.shape)
+            v.dA_rows = dA.reshape(-1, self.F)
+        if self.dZ_pad is not None:
+            v.dZ_image_order = pairs(self.dZ_pad[:k, 1:-1, 1:-1])
+            v.dZ_blocks = v.Z.reshape(2, 2, k, self.h, self.w, self.F).transpose(2, 3, 0, 4, 1, 5)
+            v.dZ_windows = [self.dZ_windows[j] for j in range(k)]
+            v.dA_images = [self.dA[j].reshape(-1, self.C) for j in range(k)]
+            v.dcols = self.dcols.reshape(self.H, self.W, 3, 3, self.F)
+        return v
+
+
+class _Views:
+    """A chunk's views of a block's buffers (``_Block.views``)."""
 
 
 class ConvNetStep:
@@ -122,24 +146,26 @@ class ConvNetStep:
     ``filters`` are the blocks' filter counts, ``image_shape`` (C, H, W) with H and W divisible
     by 2 ** len(filters). Write the images into ``input_images(n)``, then call ``forward`` and
     ``backward``. One object per thread. ``training=False`` leaves out the backward pass's
-    buffers (for prediction).
+    buffers (for prediction); ``chunk`` is the number of images a block computes at once.
     """
 
-    def __init__(self, m, filters, image_shape=(3, 32, 32), dtype=np.float32, training=True):
+    def __init__(
+        self, m, filters, image_shape=(3, 32, 32), dtype=np.float32, training=True, chunk=None
+    ):
         C, H, W = self.image_shape = tuple(image_shape)
         if not filters or H % 2 ** len(filters) or W % 2 ** len(filters):
             raise ValueError(f"{image_shape} images do not halve {len(filters)} times")
         self.m, self.dtype, self.blocks = m, np.dtype(dtype), []
+        self.chunk = min(m, chunk or CHUNK)
         for F in filters:
-            self.blocks.append(_Block(m, H, W, C, F, self.dtype, not self.blocks, training))
+            first = not self.blocks
+            self.blocks.append(_Block(m, self.chunk, H, W, C, F, self.dtype, first, training))
             C, H, W = F, H // 2, W // 2
         self.maps = (C, H, W)  # the last block's output, channel first as W{L} reads it
         self.output = np.empty((m, H, W, C), self.dtype)
-        if training:
-            self._ones = np.ones(m * image_shape[1] * image_shape[2] // 4, self.dtype)
-            later = self.blocks[1:]
-            self._dA = np.empty(m * max([b.H * b.W * b.C for b in later], default=0), self.dtype)
-            self._chunk = np.empty(max([CHUNK] + [b.H * b.W * 9 * b.F for b in later]), self.dtype)
+        self.dA_output = np.empty((m, H, W, C), self.dtype)  # the output's gradient
+        self._plans = {}
+        self._ones = np.ones(self.chunk * image_shape[1] * image_shape[2], self.dtype)
         self.timings = None  # a dict to fill with seconds per stage (profiling), or None
         self._clock = 0.0
 
@@ -155,35 +181,73 @@ class ConvNetStep:
         """The (n, H, W, C) interior of the first block's zero-padded input: write images here."""
         return self.blocks[0].input[:n, 1:-1, 1:-1]
 
-    def _block_output(self, l, n):
-        """Block l's output A (n, h, w, F): the next block's input interior, or ``output``."""
-        if l < len(self.blocks):
-            return self.blocks[l].input[:n, 1:-1, 1:-1]
-        return self.output[:n]
+    def _block_output(self, l):
+        """Block l's output A (m, h, w, F): the next block's input interior, or ``output``."""
+        return self.blocks[l].input[:, 1:-1, 1:-1] if l < len(self.blocks) else self.output
+
+    def _plan(self, n):
+        """For each chunk of n images, each block's views (``_Block.views``), made once per n."""
+        if n not in self._plans:
+            plan = []
+            for i in range(0, n, self.chunk):
+                k = min(self.chunk, n - i)
+                chunk, dA = [], self.dA_output[i : i + k]
+                for l in range(len(self.blocks), 0, -1):  # the last block first: dA flows down
+                    block = self.blocks[l - 1]
+                    A = self._block_output(l)[i : i + k]
+                    chunk.insert(0, block.views(i, k, A, dA))
+                    dA = None if block.dZ_pad is None else block.dA[:k]
+                plan.append(chunk)
+            self._plans[n] = plan
+        return self._plans[n]
 
     def forward(self, parameters, n):
         """Softmax outputs AL (classes, n) of the n images in ``input_images(n)``."""
         L = len(self.blocks) + 1
+        kernels = [kernel_columns(parameters[f"W{l}"]) for l in range(1, L)]
+        biases = [parameters[f"b{l}"].reshape(-1) for l in range(1, L)]
         self._tick()
-        for l, block in enumerate(self.blocks, start=1):
-            cols, Z, M = block.arrays(n)
-            im2col_rows(block.input[:n], cols)
-            self._tick(f"conv{l} im2col")
-            np.matmul(cols, kernel_columns(parameters[f"W{l}"]), out=Z.reshape(-1, block.F))
-            self._tick(f"conv{l} product")
-            np.maximum(Z[0], Z[1], out=M)
-            np.maximum(M, Z[2], out=M)
-            np.maximum(M, Z[3], out=M)
-            self._tick(f"pool{l}")
-            A = self._block_output(l, n)
-            np.add(M.reshape(A.shape), parameters[f"b{l}"].reshape(-1), out=A)
-            np.maximum(A, 0, out=A)
-            self._tick(f"bias, relu{l}")
+        for chunk in self._plan(n):
+            for l, v in enumerate(chunk, start=1):
+                np.copyto(v.cols8, v.windows)
+                self._tick(f"conv{l} im2col")
+                np.matmul(v.cols, kernels[l - 1], out=v.Z_rows)
+                self._tick(f"conv{l} product")
+                np.maximum(v.Z[0], v.Z[1], out=v.M)
+                np.maximum(v.M, v.Z[2], out=v.M)
+                np.maximum(v.M, v.Z[3], out=v.M)
+                np.add(v.M_maps, biases[l - 1], out=v.A)
+                np.maximum(v.A, 0, out=v.A)
+                self._tick(f"pool{l}, bias, relu{l}")
+                if v.masks is not None:
+                    self._masks(v)
+                    self._tick(f"pool{l} masks")
         ZL = linear_columns(parameters[f"W{L}"], self.maps) @ self.output[:n].reshape(n, -1).T
         ZL += parameters[f"b{L}"]
         AL = ref.softmax(ZL)
         self._tick("linear, softmax")
         return AL
+
+    @staticmethod
+    def _masks(v):
+        """v.masks[j]: where position j of a window (reading order) gets the window's gradient.
+
+        The window's first maximum, as ``max_pool_backward`` picks it (ties go to the first),
+        and nowhere where the ReLU's output is 0 (its gradient is 0 there).
+        """
+        Z, M, masks = v.Z, v.M, v.masks
+        np.greater(v.A, 0, out=v.positive_maps)
+        found = masks[3]  # the windows whose maximum is met already, until the end
+        np.equal(Z[0], M, out=masks[0])
+        np.equal(Z[1], M, out=masks[1])
+        np.greater(masks[1], masks[0], out=masks[1])  # a maximum, and the window's first
+        np.logical_or(masks[0], masks[1], out=found)
+        np.equal(Z[2], M, out=masks[2])
+        np.greater(masks[2], found, out=masks[2])
+        np.logical_or(found, masks[2], out=found)
+        np.greater(v.positive, found, out=masks[3])  # no maximum yet: the last position
+        for j in range(3):
+            np.logical_and(masks[j], v.positive, out=masks[j])
 
     def backward(self, AL, Y, parameters, n):
         """Gradients {dW1, db1, ...} of the categorical cross-entropy, SUMMED over the n examples.
@@ -197,64 +261,43 @@ class ConvNetStep:
         flat = self.output[:n].reshape(n, -1)
         grads[f"dW{L}"] = linear_from_columns(dZ @ flat, self.maps)
         grads[f"db{L}"] = dZ.sum(axis=1, keepdims=True)
-        dA = (dZ.T @ linear_columns(parameters[f"W{L}"], self.maps)).reshape(self.output[:n].shape)
+        dA_output = self.dA_output[:n].reshape(n, -1)
+        np.matmul(dZ.T, linear_columns(parameters[f"W{L}"], self.maps), out=dA_output)
+        dW = [np.zeros((9 * b.C, b.F), self.dtype) for b in self.blocks]
+        db = [np.zeros(b.F, self.dtype) for b in self.blocks]
+        flipped = [None] + [
+            kernel_columns(parameters[f"W{l}"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+            for l in range(2, L)
+        ]  # (9 F, C): the filters of the input gradient's convolution
         self._tick("linear backward")
-        for l in range(len(self.blocks), 0, -1):
-            block = self.blocks[l - 1]
-            cols, Z, M = block.arrays(n)
-            g = self._pool_backward(block, l, n, dA)
-            grads[f"db{l}"] = (self._ones[: len(g)] @ g).reshape(-1, 1, 1)
-            self._tick(f"pool{l}, relu{l} backward")
-            dZ_rows = Z.reshape(-1, block.F)  # Z now holds dZ
-            dW = kernel_from_columns(cols.T @ dZ_rows, parameters[f"W{l}"].shape)
-            grads[f"dW{l}"] = dW
-            self._tick(f"conv{l} dW product")
-            if l > 1:
-                dA = self._input_gradient(block, parameters[f"W{l}"], n, l)
+        for chunk in self._plan(n):
+            for l in range(len(self.blocks), 0, -1):
+                v = chunk[l - 1]
+                for j in range(4):  # dZ: the gradient to each window's chosen position
+                    np.multiply(v.dA_rows, v.masks[j], out=v.Z[j])
+                db[l - 1] += self._ones[: len(v.Z_rows)] @ v.Z_rows
+                self._tick(f"pool{l}, relu{l} backward")
+                np.copyto(v.cols8, v.windows)
+                self._tick(f"conv{l} im2col")
+                dW[l - 1] += v.cols.T @ v.Z_rows
+                self._tick(f"conv{l} dW product")
+                if l > 1:
+                    self._input_gradient(v, flipped[l - 1], l)
+        for l in range(1, L):
+            grads[f"dW{l}"] = kernel_from_columns(dW[l - 1], parameters[f"W{l}"].shape)
+            grads[f"db{l}"] = db[l - 1].reshape(-1, 1, 1)
         return grads
 
-    def _pool_backward(self, block, l, n, dA):
-        """dZ of block l from dA (n, h, w, F), written over Z: each window's first maximum gets
-        dA where the block's output is positive (ReLU), the other three positions 0. Returns g,
-        the gradient at the windows' maxima (for db)."""
-        _, Z, M = block.arrays(n)
-        A = self._block_output(l, n)
-        g, found, first = (block.quarter(name, n) for name in ("g", "found", "first"))
-        np.greater(A, 0, out=found.reshape(A.shape))
-        np.multiply(dA, found.reshape(A.shape), out=g.reshape(A.shape))
-        np.equal(Z[0], M, out=found)
-        np.multiply(g, found, out=Z[0])
-        for k in (1, 2):
-            np.equal(Z[k], M, out=first)
-            np.greater(first, found, out=first)  # a maximum, and the window's first
-            np.logical_or(found, first, out=found)
-            np.multiply(g, first, out=Z[k])
-        np.logical_not(found, out=found)  # no maximum yet: the last position is the first
-        np.multiply(g, found, out=Z[3])
-        return g
+    def _input_gradient(self, v, flipped, l):
+        """The gradient of a block's input (into the block below's ``dA_rows``), from its dZ.
 
-    def _input_gradient(self, block, W, n, l):
-        """dA (n, H, W, C) of block l's input from its dZ (held in Z): the full convolution.
-
-        dA[i, y, x] = sum over p, q of dZ_pad[i, y + p, x + q] . W[:, :, 2 - p, 2 - q]: im2col of
-        the zero-padded dZ (in image order) and one product with the flipped filters, a few
-        images at a time in a buffer small enough to stay in cache.
+        The full convolution: dA[i, y, x] = sum over p, q of dZ_pad[i, y + p, x + q] .
+        W[:, :, 2 - p, 2 - q], that is im2col of the zero-padded dZ (in image order) and a
+        product with the flipped filters, an image at a time.
         """
-        H, W_, C, F = block.H, block.W, block.C, block.F
-        dZ_pad = block.dZ_pad[:n]
-        _, Z, _ = block.arrays(n)
-        np.copyto(
-            pairs(dZ_pad[:, 1:-1, 1:-1]),
-            Z.reshape(2, 2, n, H // 2, W_ // 2, F).transpose(2, 3, 0, 4, 1, 5),
-        )
+        np.copyto(v.dZ_image_order, v.dZ_blocks)
         self._tick(f"conv{l} dZ to image order")
-        flipped = kernel_columns(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (9 F, C)
-        dA = self._dA[: n * H * W_ * C].reshape(n, H, W_, C)
-        windows = sliding_window_view(dZ_pad, (3, 3), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
-        c = self._chunk.size // (H * W_ * 9 * F)  # images per chunk
-        for i in range(0, n, c):
-            cols = self._chunk[: min(c, n - i) * H * W_ * 9 * F].reshape(-1, H, W_, 3, 3, F)
-            np.copyto(cols, windows[i : i + c])
-            np.matmul(cols.reshape(-1, 9 * F), flipped, out=dA[i : i + c].reshape(-1, C))
+        for windows, dA in zip(v.dZ_windows, v.dA_images, strict=True):
+            np.copyto(v.dcols, windows)
+            np.matmul(v.dcols.reshape(len(dA), -1), flipped, out=dA)
         self._tick(f"conv{l} dA (im2col and product)")
-        return dA

@@ -181,6 +181,7 @@ def main():
         ("numpy products", "torch float32", "NumPy's products alone against PyTorch's whole step"),
         ("numpy products", "torch products", "the same products, OpenBLAS against PyTorch's BLAS"),
         ("numpy float32", "numpy products", "the course's step against its products alone"),
+        ("torch float32", "torch products", "PyTorch's step against its products alone"),
         ("numpy float64", "numpy float32", "float64 against float32"),
     ]
     rows = [("float32 GEMM peak (NumPy's BLAS)", f"{peak32 / 1e9:.0f} GFLOP/s")]

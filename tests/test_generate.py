@@ -1,5 +1,9 @@
 """The learner-notebook generator: regions blanked at their indentation, malformed markers refused."""
 
+import subprocess
+import sys
+import textwrap
+
 import nbformat
 import pytest
 
@@ -95,3 +99,33 @@ def test_outputs_are_stripped_and_rendering_is_stable():
     assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None
     assert cell.outputs, "the solution notebook given must not be modified"
     assert render(nb) == render(learner_notebook(notebook(cell)))
+
+
+def test_a_failed_write_leaves_the_teachers_notebooks_whole(tmp_path):
+    """A write that fails halfway (here a file-size limit, as a full disk or a quota would)
+    leaves the solution notebook being stripped and the learner notebook as they were."""
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "nnutils").mkdir()
+    cell = exercise("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
+    cell.execution_count, cell.outputs = 7, [nbformat.v4.new_output("stream", text="x" * 20000)]
+    solution = tmp_path / "solutions" / "01_topic.ipynb"
+    solution.write_text(render(notebook(cell)))  # with an output: regenerate rewrites it
+    learner = tmp_path / "notebooks" / "01_topic.ipynb"
+    learner.write_text("the learner's old notebook\n" * 40)
+    before = {path: path.read_bytes() for path in (solution, learner)}
+    script = textwrap.dedent(f"""
+        import resource, signal
+        from pathlib import Path
+        from nnutils.authoring.generate import regenerate
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit raises instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+        regenerate(Path({str(tmp_path)!r}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr[-500:]
+    assert done.stderr.strip() == (
+        "solutions/01_topic.ipynb could not be written, and is as it was: [Errno 27] File too large"
+    ), done.stderr[-500:]
+    assert {path: path.read_bytes() for path in before} == before
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"

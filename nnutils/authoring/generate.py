@@ -19,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 
+from ..files import atomic_write
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(")
@@ -147,8 +149,13 @@ def render_outline(lessons_info):
 
 
 def _write(path, text, root):
+    """Replace ``path``'s text when it changed, atomically: a failed write (a full disk, an
+    interruption) leaves the teacher's notebook as it was."""
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        try:
+            atomic_write(path, text)
+        except OSError as error:
+            sys.exit(f"{path.relative_to(root)} could not be written, and is as it was: {error}")
         print(f"wrote {path.relative_to(root)}")
 
 

@@ -29,6 +29,8 @@ import stat
 import sys
 from pathlib import Path
 
+from ..files import atomic_write
+
 COURSE_ID = "nn-from-scratch"  # as in the nbgrader_config.py that `source` writes
 CONFIG_DIR = Path("/etc/nnutils-class")
 EXCHANGE = Path("/srv/nbgrader/exchange")
@@ -167,9 +169,8 @@ def needs():
 
 def _write(path, text, mode=0o644):
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    atomic_write(path, text, mode)  # a failed write leaves the old file whole
     os.chown(path, 0, 0)
-    os.chmod(path, mode)
     print(f"wrote {path}")
 
 

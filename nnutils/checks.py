@@ -5,11 +5,11 @@ NotImplementedError, or a check run before a value exercise's cell) stop with on
 and a check whose exercise cell ran but failed (a SyntaxError, any error) say so.
 """
 
-import collections
 import linecache
 import re
 import traceback
 
+from .cells import FAILED_CELLS, describe, failed_definition
 from .display import shell, show
 from .errors import text_of
 from .grading import (
@@ -20,6 +20,7 @@ from .grading import (
     check,
     run_check,
 )
+from .grading.api import cell_failed
 
 __all__ = [
     "CheckFailed",
@@ -33,49 +34,6 @@ __all__ = [
 
 STUB = re.compile(r"Exercise (\w+): ")  # the NotImplementedError of a learner notebook's stub
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
-# Cells that stopped with an error in this kernel, latest last: (execution count, source, the
-# error in one line). Not the error itself: its traceback would keep the cell's arrays alive.
-FAILED_CELLS = collections.deque(maxlen=50)
-
-
-class CellFailed(CheckResult):
-    """A check that could not run: the cell that defines its exercise stopped with an error."""
-
-    def stop_line(self):
-        return f"\N{BALLOT X} stopped here: the cell of {self.exercise} failed."
-
-
-def defines(source, name):
-    """True when ``source`` defines ``name`` at its top level: ``def name(``, ``class name``,
-    or an assignment such as ``name = ...`` or ``a, name = ...`` (read as text: the source
-    may not even parse)."""
-    word = re.escape(name)
-    target = r"[\w \t,*()\[\]]*"  # one line's assignment targets
-    definition = (
-        rf"(?:async\s+)?def\s+{word}\s*\(",
-        rf"class\s+{word}\b",
-        rf"{target}\b{word}\b{target}=(?!=)",
-    )
-    pattern = rf"^(?![ \t])(?:{'|'.join(definition)})"  # unindented: the cell's top level
-    return re.search(pattern, source, re.MULTILINE) is not None
-
-
-def failed_definition(name):
-    """(execution count, error in one line) of the latest failed cell defining ``name``, or None."""
-    for count, source, error in reversed(FAILED_CELLS):
-        if defines(source, name):
-            return count, error
-    return None
-
-
-def describe(error):
-    """One line naming an error: "SyntaxError: invalid syntax (line 3)", "ZeroDivisionError: ..."."""
-    if isinstance(error, SyntaxError):
-        where = f" (line {error.lineno})" if error.lineno else ""
-        return f"{type(error).__name__}: {error.msg}{where}"
-    text = text_of(error).splitlines()[0] if text_of(error) else ""
-    text = text if len(text) <= 80 else text[:77] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def unfinished(error):
@@ -95,12 +53,7 @@ def unfinished(error):
     if isinstance(error, NameError) and frames and frames[-1].name == "<module>":
         call = CHECK_CALL.search("".join(linecache.getlines(frames[-1].filename)))
         if call and (failed := failed_definition(error.name)):
-            count, cause = failed
-            sentence = (
-                f"{error.name} is not defined: the cell that defines it, [{count}], stopped "
-                f"with {cause}. Fix that cell and run it, then this check again."
-            )
-            return CellFailed(call[1], False, [sentence], not_written=True)
+            return cell_failed(call[1], f"{error.name} is not defined", *failed)
         if call:
             sentence = (
                 f"{error.name} is not defined yet: run the exercise cell above first, then "

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nnutils.checks import defines, describe
+from nnutils.cells import defines, describe
 
 
 def run_cells(*sources):
@@ -39,6 +39,39 @@ def test_a_check_after_a_failed_exercise_cell_says_that_cell_failed():
     assert "sigmoid is not defined yet: run the exercise cell above first" in sigmoid
     stops = [o.traceback for o in outputs[2] if o.output_type == "error"]
     assert stops == [["\x1b[31m\N{BALLOT X} stopped here: the cell of relu failed.\x1b[0m"]]
+
+
+STUB = 'def relu(Z):\n    raise NotImplementedError("Exercise relu: replace this line with your code.")\n'
+
+
+def test_a_check_of_the_stub_left_by_a_failed_cell_says_that_cell_failed():
+    """Run All defined the stub; the learner's answer then failed to run: the check still
+    finds the stub, and says that the cell failed rather than that nothing is written."""
+    outputs = run_cells(
+        "from nnutils.checks import check",
+        STUB,
+        'check("relu", relu)',
+        "import numpy as np\n\ndef relu(Z):\n    return np.maximum(Z, 0\n",  # SyntaxError
+        'check("relu", relu)',
+    )
+    assert "relu: not written yet" in shown(outputs[2])
+    relu = shown(outputs[4])
+    assert "relu is still the stub run before: the cell that defines it, [4], stopped with " in (
+        relu
+    )
+    assert "SyntaxError" in relu and "not written yet" not in relu
+    stops = [o.traceback for o in outputs[4] if o.output_type == "error"]
+    assert stops == [["\x1b[31m\N{BALLOT X} stopped here: the cell of relu failed.\x1b[0m"]]
+
+
+def test_a_stub_that_stopped_its_own_cell_is_still_not_written():
+    outputs = run_cells(
+        "from nnutils.checks import check",
+        STUB + "print(relu(0))",  # the exercise cell calls its stub: NotImplementedError
+        'check("relu", relu)',
+    )
+    assert "relu: not written yet" in shown(outputs[2])
+    assert "stopped with" not in shown(outputs[2])
 
 
 def test_a_failed_cell_fixed_and_run_again_lets_the_check_pass():

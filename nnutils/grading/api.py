@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import progress
 from .. import reference as ref
+from ..cells import failed_definition
 from ..display import fail_html, pass_html, show
 from ..errors import text_of
 from ..isolation import isolated
@@ -217,9 +218,33 @@ def _earlier_notes(earlier, seed):
     return notes
 
 
+class CellFailed(CheckResult):
+    """A check that could not run: the cell that defines its exercise stopped with an error."""
+
+    def stop_line(self):
+        return f"\N{BALLOT X} stopped here: the cell of {self.exercise} failed."
+
+
+def cell_failed(exercise_id, what, count, cause):
+    """The verdict when ``what`` ("relu is not defined") is due to cell [count] failing."""
+    sentence = (
+        f"{what}: the cell that defines it, [{count}], stopped with {cause}. Fix that cell "
+        "and run it, then this check again."
+    )
+    return CellFailed(exercise_id, False, [sentence], not_written=True)
+
+
 def check(exercise_id, candidate=None, /, **values):
-    """Notebook form of ``run_check``: shows the result; raises CheckFailed when it failed."""
+    """Notebook form of ``run_check``: shows the result; raises CheckFailed when it failed.
+
+    An answer still the stub although a later cell defining it failed (Run All, then a
+    SyntaxError in the exercise cell) is said to be that cell's failure, not unwritten.
+    """
     result = run_check(exercise_id, candidate, **values)
+    name = getattr(candidate, "__name__", exercise_id)
+    failed = result.not_written and callable(candidate) and failed_definition(name)
+    if failed and not failed[1].startswith("NotImplementedError"):  # not the stub's own stop
+        result = cell_failed(exercise_id, f"{name} is still the stub run before", *failed)
     _record(result)
     show(result, print_outside=result.passed)
     if not result.passed:

@@ -56,8 +56,8 @@ def test_a_failing_case_is_shown_again_until_it_passes(monkeypatch):
     again = run_check("sigmoid", recording(lambda Z: 1 / (1 + np.exp(Z)) + 0))
     assert not first.passed and first.messages == again.messages
     assert all(np.array_equal(a, b) for a, b in zip(seen[:shown], seen[shown:], strict=True))
-    assert any("same inputs as at your last failing attempt" in note for note in again.notes)
-    assert not any("same inputs" in note for note in first.notes)
+    assert any("same test cases as at your last failing attempt" in note for note in again.notes)
+    assert not any("same test cases" in note for note in first.notes)
 
     seen.clear()
     fixed = run_check("sigmoid", recording(ref.sigmoid))

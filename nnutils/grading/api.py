@@ -146,9 +146,9 @@ def run_check(exercise_id, candidate=None, /, *, seed=None, **values):
 
 # The seed of each exercise's last failing check in this kernel (when no seed was given).
 _FAILED_SEEDS = {}
-SAME_INPUTS = (
-    "the same inputs as at your last failing attempt, so that the two can be compared; "
-    "fresh cases run as well once these pass."
+SAME_CASES = (
+    "the same test cases as at your last failing attempt (the one shown is the first that "
+    "fails now), so that the two can be compared; fresh cases run as well once these pass."
 )
 
 
@@ -161,7 +161,7 @@ def _cases_again(exercise_id, subject, seed):
     if again is not None:
         result = _verdict(exercise_id, subject, np.random.default_rng(again))
         if not result.passed:
-            result.notes.append(SAME_INPUTS)
+            result.notes.append(SAME_CASES)
             return result
     fresh = np.random.SeedSequence().entropy
     result = _verdict(exercise_id, subject, np.random.default_rng(fresh))

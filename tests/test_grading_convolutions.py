@@ -169,6 +169,27 @@ def test_conv_forward_mistakes(exercise_id, candidate, words):
     fails_with(exercise_id, candidate, *words)
 
 
+def test_conv_forward_naive_without_padding_names_the_narrow_window():
+    """The output size counts the padding, but the windows come from the unpadded A_prev."""
+
+    def unpadded(A_prev, W, b, stride, pad):
+        m, _, H, Wd = A_prev.shape
+        F, _, k, _ = W.shape
+        H_out, W_out = (H + 2 * pad - k) // stride + 1, (Wd + 2 * pad - k) // stride + 1
+        Z = np.zeros((m, F, H_out, W_out), dtype=A_prev.dtype)
+        for i in range(m):
+            for f in range(F):
+                for y in range(H_out):
+                    for x in range(W_out):
+                        window = A_prev[
+                            i, :, y * stride : y * stride + k, x * stride : x * stride + k
+                        ]
+                        Z[i, f, y, x] = np.sum(window * W[f]) + b[f, 0, 0]
+        return Z
+
+    fails_with("conv_forward_naive", unpadded, "smaller than the filter", "zero_pad(A_prev, pad)")
+
+
 def test_conv_forward_naive_keeps_the_inputs_dtype():
     def float64_output(A_prev, W, b, stride, pad):
         Z = ref.conv_forward(A_prev, W, b, stride, pad)[0]
@@ -306,6 +327,13 @@ def test_max_pool_forward_over_the_window_positions():
 
     result = fails_with("max_pool_forward", position_axes, "window positions", "axis=(4, 5)")
     assert "off by one" not in str(result)
+
+
+def test_max_pool_forward_over_the_channels():
+    def channels(A_prev, size=2, stride=2):
+        return A_prev.max(axis=1), (A_prev, size, stride)
+
+    fails_with("max_pool_forward", channels, "axis 1 is the channels", "one maximum per window")
 
 
 def test_max_pool_forward_off_by_one():

@@ -233,12 +233,23 @@ def _shape_mistake(got, expected_shape, H, W, k, stride, pad, case):
         )
 
 
+# NumPy's words when a window sliced near the border is narrower than the filter: the slice
+# ran past the edge of an unpadded A_prev (the channels agree, the rows or columns do not).
+NARROW_WINDOW_PATTERN = (
+    r"operands could not be broadcast together with shapes \((\d+), ?\d+, ?\d+\) \(\1, ?\d+, ?\d+\)",
+    "Most likely a window near the border came out smaller than the filter: its slice ran "
+    "past the edge of A_prev. Pad first, A_prev_pad = zero_pad(A_prev, pad), and take every "
+    "window from A_prev_pad.",
+)
+
+
 def _check_conv(candidate, name, rng, with_cache):
     cases = conv_cases(rng)
     for index, (m, C, H, Wd, F, k, stride, pad) in enumerate(cases):
         A_prev, W, b = conv_inputs(rng, m, C, H, Wd, F, k, case_dtype(index, len(cases)))
         case = describe_conv(A_prev, W, stride, pad)
-        got = call(candidate, name, A_prev, W, b, stride, pad)
+        hints = [NARROW_WINDOW_PATTERN] * (pad > 0)
+        got = call(candidate, name, A_prev, W, b, stride, pad, hints=hints)
         expected, cache = ref.conv_forward(A_prev, W, b, stride, pad)
         if with_cache:
             Z, got_cache = expect_tuple(got, 2, "the result", "Z, cache", case)
@@ -540,6 +551,13 @@ def _max_pool_forward(candidate, rng):
         if sentence:
             raise Mistake(sentence, case)
         shape = getattr(A, "shape", None)
+        if shape is not None and len(shape) == 3 and shape[0] == m and shape[1:] != (C, H_out):
+            raise Mistake(
+                f"A has shape {shape}, expected {expected.shape}: the maximum went over an axis "
+                "of A_prev itself (axis 1 is the channels). Pooling keeps every example and "
+                "channel and takes one maximum per window, over its rows and columns.",
+                case,
+            )
         if (
             shape is not None
             and len(shape) == 4

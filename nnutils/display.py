@@ -12,7 +12,8 @@ BODY_COLOR = "#1f2328"
 TEXT_STYLE = "white-space:normal;word-break:normal;overflow-wrap:break-word"
 PRE_STYLE = "margin:4px 0;white-space:pre;overflow-x:auto;word-break:normal"
 # After "Run All", JupyterLab shows the last cell and makes it the active one. Bring the outputs
-# of the cell where the run stopped into view, again once figures above have rendered, and make
+# of the cell where the run stopped into view (with the exercise cell above them, from its
+# first line, when both fit in the window), again once figures above have rendered, and make
 # the exercise to fix the active cell, so that Shift+Enter runs it: the cell above when the stop
 # is a check cell (its text starts with "check("), else the stopped cell itself. Focusing a cell
 # is how a click selects it (JupyterLab's notebook activates the cell that takes the focus).
@@ -29,8 +30,11 @@ SCROLL_HERE = (
     " return isCheck && above && above.classList.contains('jp-Cell') ? above : cell; }"
     " function show() { var cell = script && script.closest('.jp-Cell');"
     " var outputs = cell && cell.querySelector('.jp-Cell-outputWrapper');"
-    " if (outputs) { outputs.scrollIntoView({block: 'nearest'}); }"
     " var target = cell && exercise(cell);"
+    " if (outputs) { outputs.scrollIntoView({block: 'nearest'});"
+    " var view = target.closest('.jp-WindowedPanel-outer') || document.documentElement;"
+    " var both = outputs.getBoundingClientRect().bottom - target.getBoundingClientRect().top;"
+    " if (target !== cell && both < view.clientHeight) { target.scrollIntoView({block: 'start'}); } }"
     " if (target && document.activeElement !== target) { target.focus({preventScroll: true}); } }"
     " inputs.forEach(function (e) { document.addEventListener(e, stop, true); });"
     " timers = [50, 400, 1500, 3000].map(function (ms) { return setTimeout(show, ms); });"

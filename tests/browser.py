@@ -265,6 +265,17 @@ _IN_VIEW_JS = """
 """
 
 
+_TOP_IN_VIEW_JS = """
+(el) => {
+  const r = el.getBoundingClientRect();
+  const scroller = el.closest('.jp-WindowedPanel-outer') || document.documentElement;
+  const s = scroller.getBoundingClientRect();
+  const top = Math.max(s.top, 0), bottom = Math.min(s.bottom, window.innerHeight);
+  return r.height > 0 && r.top >= top - 1 && r.top < bottom - 4;
+}
+"""
+
+
 class Notebook:
     """A learner's actions on the notebook open in a JupyterLab page."""
 
@@ -406,14 +417,16 @@ class Notebook:
         children = self.cell(index, scroll).locator(".jp-Cell-outputArea > .jp-OutputArea-child")
         return children.nth(k).locator(".jp-OutputArea-output")
 
-    def in_view(self, locator, within=3.0):
-        """True when ``locator``'s element is (at least partly) inside the notebook's viewport,
-        or comes into view within ``within`` seconds (the stop scrolls itself into view)."""
+    def in_view(self, locator, within=3.0, top=False):
+        """True when ``locator``'s element is (at least partly; with ``top``, from its top edge)
+        inside the notebook's viewport, or comes into view within ``within`` seconds (the stop
+        scrolls itself into view)."""
+        script = _TOP_IN_VIEW_JS if top else _IN_VIEW_JS
         for _ in range(int(within * 10)):
-            if locator.evaluate(_IN_VIEW_JS):
+            if locator.evaluate(script):
                 return True
             self.page.wait_for_timeout(100)
-        return bool(locator.evaluate(_IN_VIEW_JS))
+        return bool(locator.evaluate(script))
 
 
 def broken_words(locator):

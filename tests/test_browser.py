@@ -136,7 +136,7 @@ class Findings:
 
 def stopped_at(notebook, findings, exercise):
     """After Run All: index of the first cell with an error, which must name ``exercise``
-    and be in view; ``exercise``'s cell is the active one."""
+    and be in view, with ``exercise``'s cell, the active one."""
     stopped = notebook.error_cells()
     assert stopped, "Run All stopped nowhere: no cell shows an error"
     first = stopped[0]
@@ -153,6 +153,12 @@ def stopped_at(notebook, findings, exercise):
     )
     findings.words_whole(notebook, first)
     cell = exercise_index(notebook.lesson, exercise)
+    findings.expect(
+        notebook.in_view(
+            notebook.cell(cell, scroll=False).locator(".jp-InputArea").first, top=True
+        ),
+        f"after Run All {exercise}'s cell (cell {cell + 1}) starts above the view",
+    )
     active = notebook.active_cell(expected=cell)
     findings.expect(
         active == cell,

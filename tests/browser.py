@@ -255,23 +255,12 @@ BROKEN_WORDS_JS = """
 """
 
 _IN_VIEW_JS = """
-(el) => {
+(el, whole_top) => {
   const r = el.getBoundingClientRect();
   const scroller = el.closest('.jp-WindowedPanel-outer') || document.documentElement;
   const s = scroller.getBoundingClientRect();
   const top = Math.max(s.top, 0), bottom = Math.min(s.bottom, window.innerHeight);
-  return r.height > 0 && r.bottom > top + 4 && r.top < bottom - 4;
-}
-"""
-
-
-_TOP_IN_VIEW_JS = """
-(el) => {
-  const r = el.getBoundingClientRect();
-  const scroller = el.closest('.jp-WindowedPanel-outer') || document.documentElement;
-  const s = scroller.getBoundingClientRect();
-  const top = Math.max(s.top, 0), bottom = Math.min(s.bottom, window.innerHeight);
-  return r.height > 0 && r.top >= top - 1 && r.top < bottom - 4;
+  return r.height > 0 && (whole_top ? r.top >= top - 1 : r.bottom > top + 4) && r.top < bottom - 4;
 }
 """
 
@@ -421,12 +410,11 @@ class Notebook:
         """True when ``locator``'s element is (at least partly; with ``top``, from its top edge)
         inside the notebook's viewport, or comes into view within ``within`` seconds (the stop
         scrolls itself into view)."""
-        script = _TOP_IN_VIEW_JS if top else _IN_VIEW_JS
         for _ in range(int(within * 10)):
-            if locator.evaluate(script):
+            if locator.evaluate(_IN_VIEW_JS, top):
                 return True
             self.page.wait_for_timeout(100)
-        return bool(locator.evaluate(script))
+        return bool(locator.evaluate(_IN_VIEW_JS, top))
 
 
 def broken_words(locator):

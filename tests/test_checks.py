@@ -56,7 +56,7 @@ def test_a_check_of_the_stub_left_by_a_failed_cell_says_that_cell_failed():
     )
     assert "relu: not written yet" in shown(outputs[2])
     relu = shown(outputs[4])
-    assert "relu is still the stub run before: the cell that defines it, [4], stopped with " in (
+    assert "relu is still the unwritten stub: the cell that defines it, [4], stopped with " in (
         relu
     )
     assert "SyntaxError" in relu and "not written yet" not in relu

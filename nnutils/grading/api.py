@@ -244,7 +244,7 @@ def check(exercise_id, candidate=None, /, **values):
     name = getattr(candidate, "__name__", exercise_id)
     failed = result.not_written and callable(candidate) and failed_definition(name)
     if failed and not failed[1].startswith("NotImplementedError"):  # not the stub's own stop
-        result = cell_failed(exercise_id, f"{name} is still the stub run before", *failed)
+        result = cell_failed(exercise_id, f"{name} is still the unwritten stub", *failed)
     _record(result)
     show(result, print_outside=result.passed)
     if not result.passed:

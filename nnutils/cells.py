@@ -8,8 +8,6 @@ the exercise is not written or not defined. Outside a kernel it stays empty.
 import collections
 import re
 
-from .errors import text_of
-
 # Cells that stopped with an error in this kernel, latest last: (execution count, source, the
 # error in one line). Not the error itself: its traceback would keep the cell's arrays alive.
 FAILED_CELLS = collections.deque(maxlen=50)
@@ -36,13 +34,3 @@ def failed_definition(name):
         if defines(source, name):
             return count, error
     return None
-
-
-def describe(error):
-    """One line naming an error: "SyntaxError: invalid syntax (line 3)", "ZeroDivisionError: ..."."""
-    if isinstance(error, SyntaxError):
-        where = f" (line {error.lineno})" if error.lineno else ""
-        return f"{type(error).__name__}: {error.msg}{where}"
-    text = text_of(error).splitlines()[0] if text_of(error) else ""
-    text = text if len(text) <= 80 else text[:77] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -9,9 +9,9 @@ import linecache
 import re
 import traceback
 
-from .cells import FAILED_CELLS, describe, failed_definition
+from .cells import FAILED_CELLS, failed_definition
 from .display import shell, show
-from .errors import text_of
+from .errors import describe, text_of
 from .grading import (
     CheckFailed,
     CheckInterrupted,

@@ -1,5 +1,5 @@
-"""How an exception raised by a learner's code is told: its text, and the line of theirs it
-came from. No solution code here: the class grader's sandbox uses it too."""
+"""How an exception raised by a learner's code is told: its text, in one line, and the line
+of theirs it came from. No solution code here: the class grader's sandbox uses it too."""
 
 import sysconfig
 import traceback
@@ -14,6 +14,16 @@ def text_of(error):
         return str(error).rstrip(". ")
     except Exception:
         return f"(a {type(error).__name__} whose message cannot be printed)"
+
+
+def describe(error):
+    """One line naming an error: "SyntaxError: invalid syntax (line 3)", "ZeroDivisionError: ..."."""
+    if isinstance(error, SyntaxError):
+        where = f" (line {error.lineno})" if error.lineno else ""
+        return f"{type(error).__name__}: {error.msg}{where}"
+    text = text_of(error).splitlines()[0] if text_of(error) else ""
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def failing_line(error):

@@ -4,7 +4,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nnutils.cells import defines, describe
+from nnutils.cells import defines
+from nnutils.errors import describe
 
 
 def run_cells(*sources):
